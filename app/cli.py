@@ -1,0 +1,146 @@
+"""The `forum` command: db upgrade, serve, create-admin, invite, token create."""
+
+import sys
+
+import click
+
+from app.config import get_settings
+from app.errors import AppError, ValidationFailed
+
+
+def _database():
+    from app.db import Database, make_engine
+
+    return Database(make_engine(get_settings().resolved_database_url()))
+
+
+def _fail(error: AppError) -> None:
+    if isinstance(error, ValidationFailed):
+        for field, message in error.errors.items():
+            click.echo(f"error: {field}: {message}", err=True)
+    else:
+        click.echo(f"error: {error.message}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+def main() -> None:
+    """Legal Expert Forum administration."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations (SQLite or PostgreSQL, from FORUM_DATABASE_URL)."""
+    from app.migrate import upgrade
+
+    get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(get_settings().resolved_database_url(), revision)
+    click.echo("Database is up to date.")
+
+
+def admin_hint() -> str | None:
+    """The command to run when no admin exists yet, else None."""
+    from app.accounts.service import admin_exists
+
+    database = _database()
+    try:
+        with database.unit_of_work(write=False) as session:
+            if admin_exists(session):
+                return None
+    finally:
+        database.engine.dispose()
+    return "forum create-admin --email you@example.org --name 'Your Name'"
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the forum over HTTP."""
+    import uvicorn
+
+    if hint := admin_hint():
+        click.echo("\nNo administrator exists yet. Create the first one with:\n\n"
+                   f"    .venv/bin/{hint}\n\n(it asks for the password), then sign in at "
+                   f"{get_settings().base_url}/login\n")
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, server_header=False, log_level="info")
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@main.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_admin(email: str, name: str, password_stdin: bool) -> None:
+    """Create an administrator (the password is prompted for, never a default)."""
+    from app.accounts.models import Role
+    from app.accounts.service import create_user
+
+    password = _read_password(password_stdin)
+    database = _database()
+    try:
+        with database.unit_of_work() as session:
+            user = create_user(session, email=email, name=name, password=password, role=Role.admin)
+            click.echo(f"Administrator {user.email} created. Sign in at {get_settings().base_url}/login")
+    except AppError as error:
+        _fail(error)
+
+
+@main.command()
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["expert", "moderator", "admin"]), default="expert", show_default=True)
+def invite(email: str, role: str) -> None:
+    """Invite someone; prints the registration link (and mails it when SMTP is set)."""
+    from app.accounts.service import create_invitation
+    from app.notifications.mail import deliver_pending
+
+    database = _database()
+    try:
+        with database.unit_of_work() as session:
+            _invitation, url = create_invitation(session, None, email=email, role=role)
+    except AppError as error:
+        _fail(error)
+    deliver_pending(database)
+    click.echo(url)
+
+
+@main.group()
+def token() -> None:
+    """Personal access tokens."""
+
+
+@token.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="command line", show_default=True)
+def token_create(email: str, name: str) -> None:
+    """Create a personal access token for a user and print it."""
+    from app.accounts.service import create_api_token, get_user_by_email
+
+    database = _database()
+    try:
+        with database.unit_of_work() as session:
+            user = get_user_by_email(session, email)
+            if user is None:
+                click.echo(f"error: no user with the email address {email}", err=True)
+                sys.exit(1)
+            _token, raw = create_api_token(session, user, name)
+    except AppError as error:
+        _fail(error)
+    click.echo(raw)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Engine, SQLite pragmas, and the one unit of work per request."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # The driver's own transaction handling is off, so that we choose how each transaction
+        # begins (below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        # A deferred transaction that reads first and writes later must upgrade its lock, and
+        # SQLite refuses that at once (no busy wait) while another process writes. Writers take
+        # the write lock up front instead, and wait their turn under busy_timeout.
+        if connection.get_execution_options().get("sqlite_immediate"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """Holds the engine and makes sessions; tests swap in a session bound to one connection."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.bind = engine
+        self.session_kwargs: dict = {}
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def session(self, write: bool = False) -> Session:
+        session = Session(self.bind, expire_on_commit=False, **self.session_kwargs)
+        if write and self.is_sqlite:
+            session.connection(execution_options={"sqlite_immediate": True})
+        return session
+
+    @contextmanager
+    def unit_of_work(self, write: bool = True) -> Iterator[Session]:
+        """One transaction for a CLI command or a background job: committed if no error."""
+        with self.session(write=write) as session:
+            yield session
+            session.commit()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    database: Database = request.app.state.database
+    with database.session(write=request.method not in SAFE_METHODS) as session:
+        yield session
+        # Reached only when the route returned; an exception skips it and close() rolls back.
+        session.commit()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

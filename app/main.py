@@ -1,0 +1,95 @@
+"""create_app(): settings, database, middleware, routers, templates, static files, error handlers."""
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.accounts import api as accounts_api
+from app.accounts import pages as accounts_pages
+from app.config import ROOT, Settings, get_settings, use_settings
+from app.db import Database, make_engine
+from app.deps import SignInRequired
+from app.errors import AppError, ValidationFailed
+from app.i18n import _
+from app.pages import router as site_pages
+from app.security import SecurityHeadersMiddleware
+from app.web import render
+
+log = logging.getLogger(__name__)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_page(request: Request, status_code: int, message: str, headers: dict | None = None):
+    response = render(request, "error.html", {"status_code": status_code, "message": message},
+                      status_code=status_code)
+    response.headers.update(headers or {})
+    return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, error: SignInRequired):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, error: AppError):
+        if _is_api(request):
+            body: dict = {"detail": error.message}
+            if isinstance(error, ValidationFailed):
+                body["errors"] = error.errors
+            return JSONResponse(body, status_code=error.status_code, headers=error.headers)
+        return _error_page(request, error.status_code, error.message, error.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException):
+        message = error.detail if isinstance(error.detail, str) else _("Something went wrong.")
+        if error.status_code == 404:
+            message = _("There is no page at this address.") if not _is_api(request) else _("Not found.")
+        if _is_api(request):
+            return JSONResponse({"detail": message}, status_code=error.status_code, headers=error.headers)
+        return _error_page(request, error.status_code, message, error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError):
+        problems = [
+            {"field": ".".join(str(part) for part in item["loc"][1:]) or str(item["loc"][0]), "message": item["msg"]}
+            for item in error.errors()
+        ]
+        if _is_api(request):
+            summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+            return JSONResponse({"detail": summary or _("The request is not valid."), "errors": problems},
+                                status_code=422)
+        return _error_page(request, 400, _("The form was incomplete or not valid. Go back and try again."))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception):
+        log.exception("Unhandled error on %s %s", request.method, request.url.path)
+        if _is_api(request):
+            return JSONResponse({"detail": _("Internal error.")}, status_code=500)
+        return _error_page(request, 500, _("Something went wrong on our side. Nothing was saved; try again."))
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = use_settings(settings or get_settings())
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.resolved_secret_key()
+    app = FastAPI(title=settings.site_name, version="0.1.0", docs_url="/docs", redoc_url=None,
+                  openapi_url="/api/v1/openapi.json")
+    app.state.settings = settings
+    app.state.database = database or Database(make_engine(settings.resolved_database_url()))
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
+    app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
+    app.include_router(site_pages)
+    app.include_router(accounts_pages.router)
+    app.include_router(accounts_api.router, prefix="/api/v1")
+    return app
