@@ -67,11 +67,21 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     if hint := admin_hint():
-        click.echo("\nNo administrator exists yet. Create the first one with:\n\n"
-                   f"    .venv/bin/{hint}\n\n(it asks for the password), then sign in at "
-                   f"{get_settings().base_url}/login\n")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, server_header=False, log_level="info")
+        click.echo(
+            "\nNo administrator exists yet. Create the first one with:\n\n"
+            f"    .venv/bin/{hint}\n\n(it asks for the password), then sign in at "
+            f"{get_settings().base_url}/login\n"
+        )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        server_header=False,
+        log_level="info",
+    )
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -101,7 +111,9 @@ def create_admin(email: str, name: str, password_stdin: bool) -> None:
 
 @main.command()
 @click.option("--email", required=True)
-@click.option("--role", type=click.Choice(["expert", "moderator", "admin"]), default="expert", show_default=True)
+@click.option(
+    "--role", type=click.Choice(["expert", "moderator", "admin"]), default="expert", show_default=True
+)
 def invite(email: str, role: str) -> None:
     """Invite someone; prints the registration link (and mails it when SMTP is set)."""
     from app.accounts.service import create_invitation

@@ -29,11 +29,15 @@ def get_auth(request: Request, session: SessionDep) -> Authenticated | None:
     if header:
         scheme, _sep, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized(_("Use an Authorization header of the form 'Bearer <token>'."),
-                               headers={"WWW-Authenticate": "Bearer"})
+            raise Unauthorized(
+                _("Use an Authorization header of the form 'Bearer <token>'."),
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         auth = accounts.resolve_api_token(session, token.strip())
         if auth is None:
-            raise Unauthorized(_("This token is not valid, or was revoked."), headers={"WWW-Authenticate": "Bearer"})
+            raise Unauthorized(
+                _("This token is not valid, or was revoked."), headers={"WWW-Authenticate": "Bearer"}
+            )
     else:
         auth = accounts.resolve_session(session, request.cookies.get(cookie_name(request, "session")))
     request.state.auth = auth
@@ -50,7 +54,9 @@ def get_optional_user(auth: AuthDep) -> User | None:
 def get_current_user(request: Request, auth: AuthDep) -> User:
     if auth is None:
         if request.url.path.startswith("/api/"):
-            raise Unauthorized(_("Sign in, or send a personal access token."), headers={"WWW-Authenticate": "Bearer"})
+            raise Unauthorized(
+                _("Sign in, or send a personal access token."), headers={"WWW-Authenticate": "Bearer"}
+            )
         raise SignInRequired(_("Sign in to continue."))
     return auth.user
 
@@ -86,13 +92,15 @@ async def verify_csrf(request: Request, auth: AuthDep) -> None:
         raise Forbidden(_("This request came from another site and was refused."))
     submitted = request.headers.get(CSRF_HEADER)
     if submitted is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         form = await request.form()
         value = form.get(CSRF_FIELD)
         submitted = value if isinstance(value, str) else None
     if not csrf_matches(get_settings().resolved_secret_key(), csrf_binding(request), submitted):
-        raise Forbidden(_("This form has expired or did not come from this site. Go back, reload the page "
-                          "and try again."))
+        raise Forbidden(
+            _("This form has expired or did not come from this site. Go back, reload the page and try again.")
+        )
 
 
 CsrfProtected = Depends(verify_csrf)

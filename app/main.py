@@ -28,8 +28,9 @@ def _is_api(request: Request) -> bool:
 
 
 def _error_page(request: Request, status_code: int, message: str, headers: dict | None = None):
-    response = render(request, "error.html", {"status_code": status_code, "message": message},
-                      status_code=status_code)
+    response = render(
+        request, "error.html", {"status_code": status_code, "message": message}, status_code=status_code
+    )
     response.headers.update(headers or {})
     return response
 
@@ -61,13 +62,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError):
         problems = [
-            {"field": ".".join(str(part) for part in item["loc"][1:]) or str(item["loc"][0]), "message": item["msg"]}
+            {
+                "field": ".".join(str(part) for part in item["loc"][1:]) or str(item["loc"][0]),
+                "message": item["msg"],
+            }
             for item in error.errors()
         ]
         if _is_api(request):
             summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-            return JSONResponse({"detail": summary or _("The request is not valid."), "errors": problems},
-                                status_code=422)
+            return JSONResponse(
+                {"detail": summary or _("The request is not valid."), "errors": problems}, status_code=422
+            )
         return _error_page(request, 400, _("The form was incomplete or not valid. Go back and try again."))
 
     @app.exception_handler(Exception)
@@ -82,8 +87,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = use_settings(settings or get_settings())
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.resolved_secret_key()
-    app = FastAPI(title=settings.site_name, version="0.1.0", docs_url="/docs", redoc_url=None,
-                  openapi_url="/api/v1/openapi.json")
+    app = FastAPI(
+        title=settings.site_name,
+        version="0.1.0",
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
     app.state.settings = settings
     app.state.database = database or Database(make_engine(settings.resolved_database_url()))
     install_error_handlers(app)

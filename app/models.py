@@ -5,5 +5,13 @@ from app.moderation.models import AuditEntry
 from app.notifications.models import OutboxMessage
 from app.ratelimit import RateLimitHit
 
-__all__ = ["ApiToken", "AuditEntry", "Invitation", "OutboxMessage", "PasswordReset", "RateLimitHit", "User",
-           "UserSession"]
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Invitation",
+    "OutboxMessage",
+    "PasswordReset",
+    "RateLimitHit",
+    "User",
+    "UserSession",
+]

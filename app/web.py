@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 from fastapi import Request
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
 from app.accounts import permissions
@@ -19,8 +19,13 @@ from app.i18n import get_translations
 from app.security import csrf_token_for, new_token
 from app.timeutil import iso
 
-_environment = Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=select_autoescape(),
-                           extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+_environment = Environment(
+    loader=FileSystemLoader(str(ROOT / "templates")),
+    autoescape=select_autoescape(),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 templates = Jinja2Templates(env=_environment)
 templates.env.install_gettext_translations(get_translations(), newstyle=True)
 templates.env.globals.update(
@@ -46,14 +51,24 @@ def cookie_name(request: Request, base: str) -> str:
     return f"__Host-{base}" if is_secure(request) else base
 
 
-def set_cookie(response: Response, request: Request, base: str, value: str, max_age: int | None = None) -> None:
-    response.set_cookie(cookie_name(request, base), value, max_age=max_age, path="/", httponly=True,
-                        samesite="lax", secure=is_secure(request))
+def set_cookie(
+    response: Response, request: Request, base: str, value: str, max_age: int | None = None
+) -> None:
+    response.set_cookie(
+        cookie_name(request, base),
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=is_secure(request),
+    )
 
 
 def delete_cookie(response: Response, request: Request, base: str) -> None:
-    response.delete_cookie(cookie_name(request, base), path="/", httponly=True, samesite="lax",
-                           secure=is_secure(request))
+    response.delete_cookie(
+        cookie_name(request, base), path="/", httponly=True, samesite="lax", secure=is_secure(request)
+    )
 
 
 # --- CSRF ---------------------------------------------------------------------------------------
@@ -66,7 +81,8 @@ def csrf_binding(request: Request) -> str:
     if auth is not None and auth.user_session is not None:
         return auth.user_session.token_hash
     presession = getattr(request.state, "new_presession", None) or request.cookies.get(
-        cookie_name(request, "presession"))
+        cookie_name(request, "presession")
+    )
     return f"pre:{presession}" if presession else ""
 
 
@@ -108,8 +124,9 @@ def _read_flash(request: Request) -> list[dict]:
         return []
 
 
-def redirect(request: Request, url: str, message: str | None = None, category: str = "success",
-             **extra) -> RedirectResponse:
+def redirect(
+    request: Request, url: str, message: str | None = None, category: str = "success", **extra
+) -> RedirectResponse:
     response = RedirectResponse(url, status_code=303)
     if message:
         flash(response, request, message, category, **extra)
@@ -119,8 +136,9 @@ def redirect(request: Request, url: str, message: str | None = None, category: s
 # --- Rendering -----------------------------------------------------------------------------------
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None,
-           status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
     auth = getattr(request.state, "auth", None)
     messages = _read_flash(request)
     ctx = {

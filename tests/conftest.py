@@ -19,8 +19,9 @@ from app.migrate import upgrade
 from tests.factories import PASSWORD, make_user
 
 IN_CI = os.environ.get("CI") == "true"
-POSTGRES_ADMIN_URL = os.environ.get("FORUM_TEST_POSTGRES_URL",
-                                    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FORUM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def skip_or_fail(message: str) -> None:
@@ -84,8 +85,14 @@ def database(engine) -> Iterator[Database]:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return use_settings(Settings(data_dir=tmp_path / "data", secret_key="test-secret-key",
-                                 base_url="https://testserver", smtp_url=""))
+    return use_settings(
+        Settings(
+            data_dir=tmp_path / "data",
+            secret_key="test-secret-key",
+            base_url="https://testserver",
+            smtp_url="",
+        )
+    )
 
 
 @pytest.fixture
@@ -135,8 +142,9 @@ def csrf_from(html: str) -> str:
 
 def sign_in(client: TestClient, email: str, password: str = PASSWORD):
     token = csrf_from(client.get("/login").text)
-    response = client.post("/login", data={"email": email, "password": password, "csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False
+    )
     return response
 
 

@@ -9,13 +9,25 @@ PASSWORD = "correct horse battery staple"
 _numbers = itertools.count(1)
 
 
-def make_user(database, *, role: str = "expert", email: str | None = None, name: str | None = None,
-              password: str = PASSWORD, country: str = "FR") -> User:
+def make_user(
+    database,
+    *,
+    role: str = "expert",
+    email: str | None = None,
+    name: str | None = None,
+    password: str = PASSWORD,
+    country: str = "FR",
+) -> User:
     number = next(_numbers)
     with database.unit_of_work() as session:
-        return accounts.create_user(session, email=email or f"user{number}@example.org",
-                                    name=name or f"Member {number}", password=password, role=role,
-                                    country=country)
+        return accounts.create_user(
+            session,
+            email=email or f"user{number}@example.org",
+            name=name or f"Member {number}",
+            password=password,
+            role=role,
+            country=country,
+        )
 
 
 def make_token(database, user: User, name: str = "test") -> str:

@@ -5,7 +5,15 @@ from datetime import UTC
 from fastapi import APIRouter, BackgroundTasks, Request
 
 from app.accounts import service
-from app.accounts.schemas import InvitationCreate, InvitationRead, Me, RegisterIn, RoleIn, SuspendIn, UserAdmin
+from app.accounts.schemas import (
+    InvitationCreate,
+    InvitationRead,
+    Me,
+    RegisterIn,
+    RoleIn,
+    SuspendIn,
+    UserAdmin,
+)
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
 from app.notifications.mail import deliver_pending
@@ -15,9 +23,15 @@ router = APIRouter(tags=["accounts"], dependencies=[CsrfProtected])
 
 
 def _invitation_read(invitation, url: str | None = None) -> InvitationRead:
-    return InvitationRead(id=invitation.id, email=invitation.email, role=invitation.role,
-                          state=invitation.state(utcnow()), created_at=invitation.created_at,
-                          expires_at=invitation.expires_at, url=url)
+    return InvitationRead(
+        id=invitation.id,
+        email=invitation.email,
+        role=invitation.role,
+        state=invitation.state(utcnow()),
+        created_at=invitation.created_at,
+        expires_at=invitation.expires_at,
+        url=url,
+    )
 
 
 @router.get("/me", response_model=Me)
@@ -26,8 +40,13 @@ def me(user: CurrentUser):
 
 
 @router.post("/invitations", response_model=InvitationRead, status_code=201)
-def create_invitation(request: Request, session: SessionDep, user: CurrentUser, data: InvitationCreate,
-                      background: BackgroundTasks):
+def create_invitation(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    data: InvitationCreate,
+    background: BackgroundTasks,
+):
     invitation, url = service.create_invitation(session, user, email=data.email, role=data.role)
     background.add_task(deliver_pending, request.app.state.database)
     return _invitation_read(invitation, url)
@@ -35,7 +54,10 @@ def create_invitation(request: Request, session: SessionDep, user: CurrentUser, 
 
 @router.get("/invitations")
 def list_invitations(session: SessionDep, user: CurrentUser):
-    return {"items": [_invitation_read(i) for i in service.list_invitations(session, user)], "next_cursor": None}
+    return {
+        "items": [_invitation_read(i) for i in service.list_invitations(session, user)],
+        "next_cursor": None,
+    }
 
 
 @router.post("/invitations/{invitation_id}/revoke", response_model=InvitationRead)
@@ -44,8 +66,9 @@ def revoke_invitation(session: SessionDep, user: CurrentUser, invitation_id: int
 
 
 @router.post("/invitations/{invitation_id}/resend", response_model=InvitationRead)
-def resend_invitation(request: Request, session: SessionDep, user: CurrentUser, invitation_id: int,
-                      background: BackgroundTasks):
+def resend_invitation(
+    request: Request, session: SessionDep, user: CurrentUser, invitation_id: int, background: BackgroundTasks
+):
     invitation, url = service.resend_invitation(session, user, invitation_id)
     background.add_task(deliver_pending, request.app.state.database)
     return _invitation_read(invitation, url)
@@ -53,8 +76,14 @@ def resend_invitation(request: Request, session: SessionDep, user: CurrentUser, 
 
 @router.post("/register", response_model=Me, status_code=201)
 def register(session: SessionDep, data: RegisterIn):
-    return service.accept_invitation(session, token=data.token, name=data.name, password=data.password,
-                                     organisation=data.organisation, country=data.country)
+    return service.accept_invitation(
+        session,
+        token=data.token,
+        name=data.name,
+        password=data.password,
+        organisation=data.organisation,
+        country=data.country,
+    )
 
 
 @router.get("/users")

@@ -111,4 +111,3 @@ class PasswordReset(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
     expires_at: datetime = Field(sa_type=DateTime())
     used_at: datetime | None = Field(default=None, sa_type=DateTime())
-

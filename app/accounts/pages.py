@@ -34,8 +34,9 @@ def _client_ip(request: Request) -> str:
 
 
 def _sign_in(request: Request, session, user, target: str):
-    raw = service.start_session(session, user, ip_address=_client_ip(request),
-                                user_agent=request.headers.get("user-agent", ""))
+    raw = service.start_session(
+        session, user, ip_address=_client_ip(request), user_agent=request.headers.get("user-agent", "")
+    )
     response = redirect(request, target)
     set_cookie(response, request, "session", raw, max_age=get_settings().session_absolute_days * 86400)
     delete_cookie(response, request, "presession")
@@ -53,16 +54,20 @@ def login_page(request: Request, user: OptionalUser, next: str = "/"):
 
 
 @router.post("/login", name="login")
-def login(request: Request, session: SessionDep, email: FormStr = "", password: FormStr = "",
-          next: FormStr = "/"):
+def login(
+    request: Request, session: SessionDep, email: FormStr = "", password: FormStr = "", next: FormStr = "/"
+):
     target = safe_next(next)
     try:
         # No savepoint here: a failed attempt's rate-limit count must be committed.
         user = service.authenticate(session, email, password, _client_ip(request))
     except AppError as error:
-        return render(request, "accounts/login.html",
-                      {"next": target, "form": {"email": email}, "errors": {"_form": error.message}},
-                      status_code=error.status_code)
+        return render(
+            request,
+            "accounts/login.html",
+            {"next": target, "form": {"email": email}, "errors": {"_form": error.message}},
+            status_code=error.status_code,
+        )
     return _sign_in(request, session, user, target)
 
 
@@ -88,29 +93,51 @@ def register_page(request: Request, session: SessionDep, token: str = ""):
     try:
         invitation = service.invitation_for_token(session, token)
     except Invalid as error:
-        return render(request, "accounts/invitation_invalid.html", {"message": error.message}, status_code=400)
+        return render(
+            request, "accounts/invitation_invalid.html", {"message": error.message}, status_code=400
+        )
     return render(request, "accounts/register.html", {"invitation": invitation, "token": token})
 
 
 @router.post("/register", name="register")
-def register(request: Request, session: SessionDep, token: FormStr = "", name: FormStr = "",
-             organisation: FormStr = "", country: FormStr = "", password: FormStr = ""):
+def register(
+    request: Request,
+    session: SessionDep,
+    token: FormStr = "",
+    name: FormStr = "",
+    organisation: FormStr = "",
+    country: FormStr = "",
+    password: FormStr = "",
+):
     try:
         with session.begin_nested():
-            user = service.accept_invitation(session, token=token, name=name, password=password,
-                                             organisation=organisation, country=country)
+            user = service.accept_invitation(
+                session, token=token, name=name, password=password, organisation=organisation, country=country
+            )
     except Invalid as error:
         if not isinstance(error, ValidationFailed):
-            return render(request, "accounts/invitation_invalid.html", {"message": error.message},
-                          status_code=400)
+            return render(
+                request, "accounts/invitation_invalid.html", {"message": error.message}, status_code=400
+            )
         invitation = service.invitation_for_token(session, token)
-        return render(request, "accounts/register.html",
-                      {"invitation": invitation, "token": token, "errors": _errors(error),
-                       "form": {"name": name, "organisation": organisation, "country": country}},
-                      status_code=error.status_code)
+        return render(
+            request,
+            "accounts/register.html",
+            {
+                "invitation": invitation,
+                "token": token,
+                "errors": _errors(error),
+                "form": {"name": name, "organisation": organisation, "country": country},
+            },
+            status_code=error.status_code,
+        )
     except AppError as error:
-        return render(request, "accounts/invitation_invalid.html", {"message": error.message},
-                      status_code=error.status_code)
+        return render(
+            request,
+            "accounts/invitation_invalid.html",
+            {"message": error.message},
+            status_code=error.status_code,
+        )
     response = _sign_in(request, session, user, "/profile")
     flash(response, request, _("Welcome, %(name)s. Your account is ready.", name=user.display_name))
     return response
@@ -125,13 +152,20 @@ def password_reset_request_page(request: Request):
 
 
 @router.post("/password-reset", name="password_reset_request")
-def password_reset_request(request: Request, session: SessionDep, background: BackgroundTasks,
-                           email: FormStr = ""):
+def password_reset_request(
+    request: Request, session: SessionDep, background: BackgroundTasks, email: FormStr = ""
+):
     service.request_password_reset(session, email)
     background.add_task(deliver_pending, request.app.state.database)
     # The same words whether or not the address has an account.
-    return redirect(request, "/login", _("If an account uses that address, a link to reset its password "
-                                         "is on its way. It works once, within an hour."))
+    return redirect(
+        request,
+        "/login",
+        _(
+            "If an account uses that address, a link to reset its password "
+            "is on its way. It works once, within an hour."
+        ),
+    )
 
 
 @router.get("/password-reset/{token}", name="password_reset_page")
@@ -139,8 +173,12 @@ def password_reset_page(request: Request, session: SessionDep, token: str):
     try:
         service.reset_for_token(session, token)
     except Invalid as error:
-        return render(request, "accounts/invitation_invalid.html",
-                      {"message": error.message, "title": _("Reset link not valid")}, status_code=400)
+        return render(
+            request,
+            "accounts/invitation_invalid.html",
+            {"message": error.message, "title": _("Reset link not valid")},
+            status_code=400,
+        )
     return render(request, "accounts/password_reset.html", {"token": token})
 
 
@@ -150,11 +188,19 @@ def password_reset(request: Request, session: SessionDep, token: str, password: 
         with session.begin_nested():
             service.reset_password(session, token, password)
     except ValidationFailed as error:
-        return render(request, "accounts/password_reset.html", {"token": token, "errors": _errors(error)},
-                      status_code=422)
+        return render(
+            request,
+            "accounts/password_reset.html",
+            {"token": token, "errors": _errors(error)},
+            status_code=422,
+        )
     except AppError as error:
-        return render(request, "accounts/invitation_invalid.html",
-                      {"message": error.message, "title": _("Reset link not valid")}, status_code=400)
+        return render(
+            request,
+            "accounts/invitation_invalid.html",
+            {"message": error.message, "title": _("Reset link not valid")},
+            status_code=400,
+        )
     return redirect(request, "/login", _("Your password was changed. Sign in with the new one."))
 
 
@@ -162,14 +208,20 @@ def password_reset(request: Request, session: SessionDep, token: str, password: 
 
 
 def _profile(request: Request, session, user, auth, status_code: int = 200, **context):
-    context.setdefault("form", {"name": user.display_name, "organisation": user.organisation,
-                                "country": user.country})
-    return render(request, "accounts/profile.html", {
-        "sessions": service.list_sessions(session, user),
-        "current_session_id": auth.user_session.id if auth and auth.user_session else None,
-        "tokens": service.list_api_tokens(session, user),
-        **context,
-    }, status_code=status_code)
+    context.setdefault(
+        "form", {"name": user.display_name, "organisation": user.organisation, "country": user.country}
+    )
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "sessions": service.list_sessions(session, user),
+            "current_session_id": auth.user_session.id if auth and auth.user_session else None,
+            "tokens": service.list_api_tokens(session, user),
+            **context,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/profile", name="profile")
@@ -178,21 +230,41 @@ def profile(request: Request, session: SessionDep, user: CurrentUser, auth: Auth
 
 
 @router.post("/profile", name="profile_update")
-def profile_update(request: Request, session: SessionDep, user: CurrentUser, auth: AuthDep,
-                   name: FormStr = "", organisation: FormStr = "", country: FormStr = ""):
+def profile_update(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    auth: AuthDep,
+    name: FormStr = "",
+    organisation: FormStr = "",
+    country: FormStr = "",
+):
     try:
         with session.begin_nested():
             service.update_profile(session, user, name=name, organisation=organisation, country=country)
     except AppError as error:
         session.refresh(user)
-        return _profile(request, session, user, auth, 422, errors=_errors(error),
-                        form={"name": name, "organisation": organisation, "country": country})
+        return _profile(
+            request,
+            session,
+            user,
+            auth,
+            422,
+            errors=_errors(error),
+            form={"name": name, "organisation": organisation, "country": country},
+        )
     return redirect(request, "/profile", _("Your profile was saved."))
 
 
 @router.post("/profile/password", name="password_change")
-def password_change(request: Request, session: SessionDep, user: CurrentUser, auth: AuthDep,
-                    current_password: FormStr = "", new_password: FormStr = ""):
+def password_change(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    auth: AuthDep,
+    current_password: FormStr = "",
+    new_password: FormStr = "",
+):
     try:
         with session.begin_nested():
             service.change_password(session, user, current=current_password, new=new_password)
@@ -224,8 +296,9 @@ def token_create(request: Request, session: SessionDep, user: CurrentUser, auth:
             _token, raw = service.create_api_token(session, user, name)
     except AppError as error:
         return _profile(request, session, user, auth, 422, token_errors=_errors(error), token_name=name)
-    return redirect(request, "/profile#tokens",
-                    _("Token created. Copy it now: it will not be shown again."), secret=raw)
+    return redirect(
+        request, "/profile#tokens", _("Token created. Copy it now: it will not be shown again."), secret=raw
+    )
 
 
 @router.post("/profile/tokens/{token_id}/revoke", name="token_revoke")
@@ -238,12 +311,17 @@ def token_revoke(request: Request, session: SessionDep, user: CurrentUser, token
 
 
 def _invitations(request: Request, session, user, status_code: int = 200, **context):
-    return render(request, "accounts/invitations.html", {
-        "invitations": service.list_invitations(session, user),
-        "roles": permissions.invitable_roles(user),
-        "now": utcnow(),
-        **context,
-    }, status_code=status_code)
+    return render(
+        request,
+        "accounts/invitations.html",
+        {
+            "invitations": service.list_invitations(session, user),
+            "roles": permissions.invitable_roles(user),
+            "now": utcnow(),
+            **context,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/invitations", name="invitations")
@@ -254,20 +332,38 @@ def invitations(request: Request, session: SessionDep, user: CurrentUser):
 def _invitation_sent(request: Request, invitation, url: str):
     if get_settings().smtp_url:
         return redirect(request, "/invitations", _("Invitation sent to %(email)s.", email=invitation.email))
-    return redirect(request, "/invitations",
-                    _("Invitation created for %(email)s. Mail is not set up: pass this link on yourself.",
-                      email=invitation.email), link=url)
+    return redirect(
+        request,
+        "/invitations",
+        _(
+            "Invitation created for %(email)s. Mail is not set up: pass this link on yourself.",
+            email=invitation.email,
+        ),
+        link=url,
+    )
 
 
 @router.post("/invitations", name="invitation_create")
-def invitation_create(request: Request, session: SessionDep, user: CurrentUser, background: BackgroundTasks,
-                      email: FormStr = "", role: FormStr = Role.expert.value):
+def invitation_create(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    background: BackgroundTasks,
+    email: FormStr = "",
+    role: FormStr = Role.expert.value,
+):
     try:
         with session.begin_nested():
             invitation, url = service.create_invitation(session, user, email=email, role=role)
     except AppError as error:
-        return _invitations(request, session, user, error.status_code if error.status_code != 400 else 422,
-                            errors=_errors(error), form={"email": email, "role": role})
+        return _invitations(
+            request,
+            session,
+            user,
+            error.status_code if error.status_code != 400 else 422,
+            errors=_errors(error),
+            form={"email": email, "role": role},
+        )
     background.add_task(deliver_pending, request.app.state.database)
     return _invitation_sent(request, invitation, url)
 
@@ -275,12 +371,15 @@ def invitation_create(request: Request, session: SessionDep, user: CurrentUser, 
 @router.post("/invitations/{invitation_id}/revoke", name="invitation_revoke")
 def invitation_revoke(request: Request, session: SessionDep, user: CurrentUser, invitation_id: int):
     invitation = service.revoke_invitation(session, user, invitation_id)
-    return redirect(request, "/invitations", _("The invitation to %(email)s was revoked.", email=invitation.email))
+    return redirect(
+        request, "/invitations", _("The invitation to %(email)s was revoked.", email=invitation.email)
+    )
 
 
 @router.post("/invitations/{invitation_id}/resend", name="invitation_resend")
-def invitation_resend(request: Request, session: SessionDep, user: CurrentUser, background: BackgroundTasks,
-                      invitation_id: int):
+def invitation_resend(
+    request: Request, session: SessionDep, user: CurrentUser, background: BackgroundTasks, invitation_id: int
+):
     invitation, url = service.resend_invitation(session, user, invitation_id)
     background.add_task(deliver_pending, request.app.state.database)
     return _invitation_sent(request, invitation, url)
@@ -291,20 +390,32 @@ def invitation_resend(request: Request, session: SessionDep, user: CurrentUser, 
 
 @router.get("/admin/users", name="admin_users")
 def admin_users(request: Request, session: SessionDep, user: CurrentUser):
-    return render(request, "accounts/admin_users.html", {"users": service.list_users(session, user),
-                                                         "roles": list(Role), "now": utcnow()})
+    return render(
+        request,
+        "accounts/admin_users.html",
+        {"users": service.list_users(session, user), "roles": list(Role), "now": utcnow()},
+    )
 
 
 @router.post("/admin/users/{user_id}/role", name="admin_user_role")
-def admin_user_role(request: Request, session: SessionDep, user: CurrentUser, user_id: int,
-                    role: FormStr = ""):
+def admin_user_role(
+    request: Request, session: SessionDep, user: CurrentUser, user_id: int, role: FormStr = ""
+):
     target = service.change_role(session, user, user_id, role)
-    return redirect(request, "/admin/users", _("%(name)s is now %(role)s.", name=target.display_name, role=role))
+    return redirect(
+        request, "/admin/users", _("%(name)s is now %(role)s.", name=target.display_name, role=role)
+    )
 
 
 @router.post("/admin/users/{user_id}/suspend", name="admin_user_suspend")
-def admin_user_suspend(request: Request, session: SessionDep, user: CurrentUser, user_id: int,
-                       reason: FormStr = "", until: FormStr = ""):
+def admin_user_suspend(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    user_id: int,
+    reason: FormStr = "",
+    until: FormStr = "",
+):
     try:
         until_date = datetime.fromisoformat(until) if until.strip() else None
     except ValueError:
@@ -338,6 +449,12 @@ def admin_user_sessions_revoke(request: Request, session: SessionDep, user: Curr
 @router.post("/admin/users/{user_id}/reset-link", name="admin_user_reset_link")
 def admin_user_reset_link(request: Request, session: SessionDep, user: CurrentUser, user_id: int):
     url = service.admin_reset_link(session, user, user_id)
-    return redirect(request, "/admin/users",
-                    _("Reset link created. Give it to the member through a channel you trust; it works once, "
-                      "within an hour."), link=url)
+    return redirect(
+        request,
+        "/admin/users",
+        _(
+            "Reset link created. Give it to the member through a channel you trust; it works once, "
+            "within an hour."
+        ),
+        link=url,
+    )

@@ -78,8 +78,16 @@ def admin_exists(session: Session) -> bool:
     return session.exec(select(User.id).where(User.role == Role.admin).limit(1)).first() is not None
 
 
-def create_user(session: Session, *, email: str, name: str, password: str, role: str = Role.expert,
-                organisation: str = "", country: str = "") -> User:
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: str = Role.expert,
+    organisation: str = "",
+    country: str = "",
+) -> User:
     """Create an account after checking every field; nothing is written when one is wrong."""
     email = normalise_email(email)
     name = _clean_text(name, 200)
@@ -96,8 +104,14 @@ def create_user(session: Session, *, email: str, name: str, password: str, role:
         raise ValidationFailed(errors)
     if get_user_by_email(session, email):
         raise Conflict(_("An account with this email address already exists."), field="email")
-    user = User(email=email, display_name=name, organisation=organisation, country=country, role=role,
-                password_hash=hash_password(password))
+    user = User(
+        email=email,
+        display_name=name,
+        organisation=organisation,
+        country=country,
+        role=role,
+        password_hash=hash_password(password),
+    )
     session.add(user)
     session.flush()
     return user
@@ -144,10 +158,13 @@ def authenticate(session: Session, email: str, password: str, ip_address: str) -
     email = normalise_email(email)
     account_key, address_key = f"signin:account:{email}", f"signin:address:{ip_address}"
     window = settings.signin_window_seconds
-    if ratelimit.exceeded(session, account_key, settings.signin_account_limit, window) or \
-            ratelimit.exceeded(session, address_key, settings.signin_address_limit, window):
-        raise RateLimited(_("Too many failed sign-in attempts. Wait 15 minutes, or reset your password."),
-                          headers={"Retry-After": str(window)})
+    if ratelimit.exceeded(session, account_key, settings.signin_account_limit, window) or ratelimit.exceeded(
+        session, address_key, settings.signin_address_limit, window
+    ):
+        raise RateLimited(
+            _("Too many failed sign-in attempts. Wait 15 minutes, or reset your password."),
+            headers={"Retry-After": str(window)},
+        )
     user = get_user_by_email(session, email) if email else None
     if user is None:
         burn_password_check(password or "")
@@ -162,8 +179,13 @@ def authenticate(session: Session, email: str, password: str, ip_address: str) -
     if user.is_suspended(utcnow()):
         # Only someone who knows the password learns this, and the member is owed the reason.
         until = user.suspended_until.strftime("%Y-%m-%d") if user.suspended_until else _("further notice")
-        raise Forbidden(_("Your account is suspended until %(until)s. Reason: %(reason)s",
-                          until=until, reason=user.suspension_reason))
+        raise Forbidden(
+            _(
+                "Your account is suspended until %(until)s. Reason: %(reason)s",
+                until=until,
+                reason=user.suspension_reason,
+            )
+        )
     return user
 
 
@@ -171,8 +193,14 @@ def start_session(session: Session, user: User, *, ip_address: str = "", user_ag
     """A new server-side session; returns the raw token for the cookie (only its hash is kept).
     A new token at every sign-in is what defeats session fixation."""
     raw = new_token()
-    session.add(UserSession(user_id=user.id, token_hash=token_hash(raw), ip_address=ip_address[:64],
-                            user_agent=_clean_text(user_agent, 300)))
+    session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=token_hash(raw),
+            ip_address=ip_address[:64],
+            user_agent=_clean_text(user_agent, 300),
+        )
+    )
     return raw
 
 
@@ -191,7 +219,8 @@ def resolve_session(session: Session, raw_token: str | None) -> Authenticated | 
     now = utcnow()
     settings = get_settings()
     row = session.exec(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
         .where(UserSession.token_hash == token_hash(raw_token))
     ).first()
     if row is None:
@@ -205,19 +234,24 @@ def resolve_session(session: Session, raw_token: str | None) -> Authenticated | 
         return None
     if now - user_session.last_seen_at > TOUCH_INTERVAL:
         # An UPDATE of one column, not a read-modify-write of the row.
-        session.execute(update(UserSession).where(UserSession.id == user_session.id)
-                        .values(last_seen_at=now))
+        session.execute(update(UserSession).where(UserSession.id == user_session.id).values(last_seen_at=now))
     return Authenticated(user=user, user_session=user_session)
 
 
 def end_session(session: Session, user_session: UserSession) -> None:
-    session.execute(update(UserSession).where(UserSession.id == user_session.id,
-                                              UserSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    session.execute(
+        update(UserSession)
+        .where(UserSession.id == user_session.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def revoke_all_tokens(session: Session, user: User) -> None:
-    session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                    .values(revoked_at=utcnow()))
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def end_all_sessions(session: Session, user: User, *, keep: UserSession | None = None) -> int:
@@ -231,12 +265,14 @@ def list_sessions(session: Session, user: User) -> list[UserSession]:
     now = utcnow()
     settings = get_settings()
     rows = session.exec(
-        select(UserSession).where(
+        select(UserSession)
+        .where(
             UserSession.user_id == user.id,
             UserSession.revoked_at.is_(None),
             UserSession.last_seen_at > now - timedelta(minutes=settings.session_idle_minutes),
             UserSession.created_at > now - timedelta(days=settings.session_absolute_days),
-        ).order_by(UserSession.last_seen_at.desc())
+        )
+        .order_by(UserSession.last_seen_at.desc())
     ).all()
     return list(rows)
 
@@ -264,8 +300,13 @@ def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken,
 
 
 def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
-    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                             .order_by(ApiToken.created_at.desc())).all())
+    return list(
+        session.exec(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at.desc())
+        ).all()
+    )
 
 
 def revoke_api_token(session: Session, user: User, token_id: int) -> None:
@@ -279,7 +320,8 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> None:
 def resolve_api_token(session: Session, raw_token: str) -> Authenticated | None:
     now = utcnow()
     row = session.exec(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == token_hash(raw_token), ApiToken.revoked_at.is_(None))
     ).first()
     if row is None:
@@ -307,14 +349,18 @@ def _send_invitation(session: Session, inviter: User | None, invitation: Invitat
         "on illicit trade and intellectual-property crime.\n\n"
         "Open this link to choose your name and password (it works once and expires on %(expires)s UTC):\n"
         "%(url)s\n\nIf you did not expect this invitation, ignore this message.",
-        inviter=inviter.display_name if inviter else _("The administrator"), site=site, url=url,
+        inviter=inviter.display_name if inviter else _("The administrator"),
+        site=site,
+        url=url,
         expires=invitation.expires_at.strftime("%Y-%m-%d %H:%M"),
     )
     queue_mail(session, invitation.email, _("Your invitation to %(site)s", site=site), body)
     return url
 
 
-def create_invitation(session: Session, inviter: User | None, *, email: str, role: str) -> tuple[Invitation, str]:
+def create_invitation(
+    session: Session, inviter: User | None, *, email: str, role: str
+) -> tuple[Invitation, str]:
     """Invite someone with a role; returns the invitation and its link (the only time the token
     exists in clear). The mail is queued in the same transaction. inviter None is the command line,
     run by whoever operates the server."""
@@ -332,20 +378,37 @@ def create_invitation(session: Session, inviter: User | None, *, email: str, rol
     if get_user_by_email(session, email):
         raise Conflict(_("Someone with this email address already has an account."), field="email")
     now = utcnow()
-    pending = session.exec(select(Invitation).where(
-        Invitation.email == email, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
-        Invitation.expires_at > now)).first()
+    pending = session.exec(
+        select(Invitation).where(
+            Invitation.email == email,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+    ).first()
     if pending:
-        raise Conflict(_("This address already has a pending invitation: resend or revoke it instead."),
-                       field="email")
+        raise Conflict(
+            _("This address already has a pending invitation: resend or revoke it instead."), field="email"
+        )
     raw = new_token()
-    invitation = Invitation(email=email, role=role, inviter_id=inviter.id if inviter else None,
-                            token_hash=token_hash(raw),
-                            expires_at=now + timedelta(days=settings.invitation_days))
+    invitation = Invitation(
+        email=email,
+        role=role,
+        inviter_id=inviter.id if inviter else None,
+        token_hash=token_hash(raw),
+        expires_at=now + timedelta(days=settings.invitation_days),
+    )
     session.add(invitation)
     session.flush()
     ratelimit.hit(session, key)
-    record(session, inviter, "invitation.create", "invitation", invitation.id, after={"email": email, "role": role})
+    record(
+        session,
+        inviter,
+        "invitation.create",
+        "invitation",
+        invitation.id,
+        after={"email": email, "role": role},
+    )
     return invitation, _send_invitation(session, inviter, invitation, raw)
 
 
@@ -361,8 +424,11 @@ def list_invitations(session: Session, user: User) -> list[Invitation]:
 
 def _managed_invitation(session: Session, user: User, invitation_id: int) -> Invitation:
     invitation = session.get(Invitation, invitation_id)
-    if invitation is None or not permissions.can_invite(user) or (
-            not permissions.is_admin(user) and invitation.inviter_id != user.id):
+    if (
+        invitation is None
+        or not permissions.can_invite(user)
+        or (not permissions.is_admin(user) and invitation.inviter_id != user.id)
+    ):
         raise NotFound(_("No such invitation."))
     return invitation
 
@@ -398,11 +464,18 @@ def resend_invitation(session: Session, user: User, invitation_id: int) -> tuple
 
 def invitation_for_token(session: Session, raw_token: str | None) -> Invitation:
     """The pending invitation behind a link, or Invalid saying plainly why it cannot be used."""
-    invitation = session.exec(select(Invitation).where(
-        Invitation.token_hash == token_hash(raw_token or ""))).first() if raw_token else None
+    invitation = (
+        session.exec(select(Invitation).where(Invitation.token_hash == token_hash(raw_token or ""))).first()
+        if raw_token
+        else None
+    )
     if invitation is None:
-        raise Invalid(_("This invitation link is not valid. Check that you copied all of it, "
-                        "or ask for a new invitation."))
+        raise Invalid(
+            _(
+                "This invitation link is not valid. Check that you copied all of it, "
+                "or ask for a new invitation."
+            )
+        )
     state = invitation.state(utcnow())
     if state == "accepted":
         raise Invalid(_("This invitation has already been used. Sign in instead, or ask for a new one."))
@@ -413,20 +486,29 @@ def invitation_for_token(session: Session, raw_token: str | None) -> Invitation:
     return invitation
 
 
-def accept_invitation(session: Session, *, token: str, name: str, password: str, organisation: str = "",
-                      country: str = "") -> User:
+def accept_invitation(
+    session: Session, *, token: str, name: str, password: str, organisation: str = "", country: str = ""
+) -> User:
     """Create the account an invitation offers; the invitation is used up in the same transaction."""
     invitation = invitation_for_token(session, token)
     # Claim the invitation with a conditional UPDATE, so two submissions of one link cannot both
     # create an account.
     claimed = session.execute(
-        update(Invitation).where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
         .values(accepted_at=utcnow())
     ).rowcount
     if claimed != 1:
         raise Invalid(_("This invitation has already been used. Sign in instead, or ask for a new one."))
-    user = create_user(session, email=invitation.email, name=name, password=password, role=invitation.role,
-                       organisation=organisation, country=country)
+    user = create_user(
+        session,
+        email=invitation.email,
+        name=name,
+        password=password,
+        role=invitation.role,
+        organisation=organisation,
+        country=country,
+    )
     session.execute(update(Invitation).where(Invitation.id == invitation.id).values(accepted_user_id=user.id))
     return user
 
@@ -440,8 +522,14 @@ def _reset_fingerprint(user: User) -> str:
 
 def _new_reset(session: Session, user: User) -> str:
     raw = new_token()
-    session.add(PasswordReset(user_id=user.id, token_hash=token_hash(raw), fingerprint=_reset_fingerprint(user),
-                              expires_at=utcnow() + timedelta(minutes=get_settings().reset_minutes)))
+    session.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=token_hash(raw),
+            fingerprint=_reset_fingerprint(user),
+            expires_at=utcnow() + timedelta(minutes=get_settings().reset_minutes),
+        )
+    )
     return f"{get_settings().base_url.rstrip('/')}/password-reset/{raw}"
 
 
@@ -457,20 +545,34 @@ def request_password_reset(session: Session, email: str) -> None:
         return  # Silently: an answer would tell the address exists.
     ratelimit.hit(session, key)
     url = _new_reset(session, user)
-    body = _("Someone asked to reset the password of your %(site)s account.\n\n"
-             "Open this link within an hour to choose a new password (it works once):\n%(url)s\n\n"
-             "If it was not you, ignore this message: your password stays as it is.",
-             site=settings.site_name, url=url)
+    body = _(
+        "Someone asked to reset the password of your %(site)s account.\n\n"
+        "Open this link within an hour to choose a new password (it works once):\n%(url)s\n\n"
+        "If it was not you, ignore this message: your password stays as it is.",
+        site=settings.site_name,
+        url=url,
+    )
     queue_mail(session, user.email, _("Reset your %(site)s password", site=settings.site_name), body)
 
 
 def reset_for_token(session: Session, raw_token: str) -> PasswordReset:
-    reset = session.exec(select(PasswordReset).where(PasswordReset.token_hash == token_hash(raw_token or ""))).first()
+    reset = session.exec(
+        select(PasswordReset).where(PasswordReset.token_hash == token_hash(raw_token or ""))
+    ).first()
     user = session.get(User, reset.user_id) if reset else None
-    if reset is None or user is None or reset.used_at is not None or reset.expires_at <= utcnow() \
-            or reset.fingerprint != _reset_fingerprint(user):
-        raise Invalid(_("This reset link is not valid any more: it was used, it expired, or the password "
-                        "or email changed since. Ask for a new one."))
+    if (
+        reset is None
+        or user is None
+        or reset.used_at is not None
+        or reset.expires_at <= utcnow()
+        or reset.fingerprint != _reset_fingerprint(user)
+    ):
+        raise Invalid(
+            _(
+                "This reset link is not valid any more: it was used, it expired, or the password "
+                "or email changed since. Ask for a new one."
+            )
+        )
     return reset
 
 
@@ -525,8 +627,15 @@ def suspend_user(session: Session, admin: User, user_id: int, *, until: datetime
     session.add(user)
     end_all_sessions(session, user)
     revoke_all_tokens(session, user)
-    record(session, admin, "user.suspend", "user", user.id, reason=reason,
-           after={"until": until.isoformat() if until else None})
+    record(
+        session,
+        admin,
+        "user.suspend",
+        "user",
+        user.id,
+        reason=reason,
+        after={"until": until.isoformat() if until else None},
+    )
     return user
 
 

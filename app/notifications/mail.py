@@ -26,8 +26,9 @@ def _connect(url: str) -> smtplib.SMTP:
     parts = urlsplit(url)
     host = parts.hostname or "localhost"
     if parts.scheme == "smtps":
-        client: smtplib.SMTP = smtplib.SMTP_SSL(host, parts.port or 465, timeout=15,
-                                               context=ssl.create_default_context())
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            host, parts.port or 465, timeout=15, context=ssl.create_default_context()
+        )
     else:
         client = smtplib.SMTP(host, parts.port or 25, timeout=15)
         client.ehlo()

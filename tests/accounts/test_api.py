@@ -35,8 +35,10 @@ def test_malformed_or_unknown_tokens_are_401(anonymous, header):
 
 def test_token_created_on_the_profile_page_works_until_revoked(signed_in, anonymous, expert):
     client = signed_in(expert)
-    response = client.post("/profile/tokens", data={"name": "citation export",
-                                                    "csrf_token": csrf_from(client.get("/profile").text)})
+    response = client.post(
+        "/profile/tokens",
+        data={"name": "citation export", "csrf_token": csrf_from(client.get("/profile").text)},
+    )
     assert "it will not be shown again" in response.text
     raw = response.text.split('readonly value="', 1)[1].split('"', 1)[0]
     assert raw.startswith("lef_")
@@ -44,7 +46,9 @@ def test_token_created_on_the_profile_page_works_until_revoked(signed_in, anonym
     # Shown once: the next page view does not repeat it.
     assert raw not in client.get("/profile").text
     token_id = response.text.split("/profile/tokens/", 1)[1].split("/revoke", 1)[0]
-    client.post(f"/profile/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(client.get("/profile").text)})
+    client.post(
+        f"/profile/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(client.get("/profile").text)}
+    )
     assert anonymous.get("/api/v1/me", headers=_bearer(raw)).status_code == 401
 
 
@@ -57,8 +61,9 @@ def test_a_member_cannot_revoke_someone_elses_token(signed_in, anonymous, databa
 
     with database.unit_of_work(write=False) as session:
         token_id = session.exec(select(ApiToken.id).where(ApiToken.user_id == moderator.id)).one()
-    response = client.post(f"/profile/tokens/{token_id}/revoke",
-                           data={"csrf_token": csrf_from(client.get("/profile").text)})
+    response = client.post(
+        f"/profile/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(client.get("/profile").text)}
+    )
     assert response.status_code == 404
     assert anonymous.get("/api/v1/me", headers=_bearer(theirs)).status_code == 200
 
@@ -72,10 +77,13 @@ ADMIN_CALLS = [
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_CALLS)
-def test_an_expert_calling_admin_endpoints_gets_403(anonymous, database, expert, moderator, method, path, body):
+def test_an_expert_calling_admin_endpoints_gets_403(
+    anonymous, database, expert, moderator, method, path, body
+):
     token = make_token(database, expert)
-    response = getattr(anonymous, method)(path.format(id=moderator.id), headers=_bearer(token),
-                                          **({"json": body} if body else {}))
+    response = getattr(anonymous, method)(
+        path.format(id=moderator.id), headers=_bearer(token), **({"json": body} if body else {})
+    )
     assert response.status_code == 403
     assert response.json()["detail"]
 
@@ -87,13 +95,17 @@ def test_an_expert_opening_admin_pages_gets_403(signed_in, expert, path):
 
 def test_a_moderator_cannot_manage_accounts(anonymous, database, moderator, expert):
     token = make_token(database, moderator)
-    response = anonymous.post(f"/api/v1/users/{expert.id}/suspend", json={"reason": "x"}, headers=_bearer(token))
+    response = anonymous.post(
+        f"/api/v1/users/{expert.id}/suspend", json={"reason": "x"}, headers=_bearer(token)
+    )
     assert response.status_code == 403
 
 
 def test_admin_changes_a_role_and_it_is_audited(anonymous, database, admin, expert):
     token = make_token(database, admin)
-    response = anonymous.post(f"/api/v1/users/{expert.id}/role", json={"role": "moderator"}, headers=_bearer(token))
+    response = anonymous.post(
+        f"/api/v1/users/{expert.id}/role", json={"role": "moderator"}, headers=_bearer(token)
+    )
     assert response.status_code == 200 and response.json()["role"] == "moderator"
     from sqlmodel import select
 
@@ -106,7 +118,9 @@ def test_admin_changes_a_role_and_it_is_audited(anonymous, database, admin, expe
 
 def test_admin_cannot_suspend_themself(anonymous, database, admin):
     token = make_token(database, admin)
-    response = anonymous.post(f"/api/v1/users/{admin.id}/suspend", json={"reason": "x"}, headers=_bearer(token))
+    response = anonymous.post(
+        f"/api/v1/users/{admin.id}/suspend", json={"reason": "x"}, headers=_bearer(token)
+    )
     assert response.status_code == 403
 
 

@@ -21,14 +21,23 @@ def _bearer(token: str) -> dict:
 
 
 def _register(client, token, name="Ines Invitee", password="a long enough passphrase"):
-    return client.post("/api/v1/register", json={"token": token, "name": name, "password": password,
-                                                  "organisation": "Prosecution Service", "country": "ke"})
+    return client.post(
+        "/api/v1/register",
+        json={
+            "token": token,
+            "name": name,
+            "password": password,
+            "organisation": "Prosecution Service",
+            "country": "ke",
+        },
+    )
 
 
 def test_admin_invites_by_api_and_the_invitee_registers(client, database, admin):
     token = make_token(database, admin)
-    response = client.post("/api/v1/invitations", json={"email": "Ines@Example.org", "role": "moderator"},
-                           headers=_bearer(token))
+    response = client.post(
+        "/api/v1/invitations", json={"email": "Ines@Example.org", "role": "moderator"}, headers=_bearer(token)
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["email"] == "ines@example.org" and body["role"] == "moderator" and body["state"] == "pending"
@@ -89,18 +98,22 @@ def test_weak_password_at_registration_keeps_the_invitation_usable(client, datab
 
 def test_moderators_invite_experts_only(client, database, moderator):
     token = make_token(database, moderator)
-    ok = client.post("/api/v1/invitations", json={"email": "e@example.org", "role": "expert"}, headers=_bearer(token))
+    ok = client.post(
+        "/api/v1/invitations", json={"email": "e@example.org", "role": "expert"}, headers=_bearer(token)
+    )
     assert ok.status_code == 201
     for role in ("moderator", "admin"):
-        response = client.post("/api/v1/invitations", json={"email": f"{role}@example.org", "role": role},
-                               headers=_bearer(token))
+        response = client.post(
+            "/api/v1/invitations", json={"email": f"{role}@example.org", "role": role}, headers=_bearer(token)
+        )
         assert response.status_code == 403
 
 
 def test_experts_cannot_invite(client, database, expert):
     token = make_token(database, expert)
-    response = client.post("/api/v1/invitations", json={"email": "e@example.org", "role": "expert"},
-                           headers=_bearer(token))
+    response = client.post(
+        "/api/v1/invitations", json={"email": "e@example.org", "role": "expert"}, headers=_bearer(token)
+    )
     assert response.status_code == 403
     assert response.json()["detail"]
     assert client.get("/api/v1/invitations", headers=_bearer(token)).status_code == 403
@@ -110,7 +123,9 @@ def test_invitations_are_rate_limited_per_inviter(client, database, settings, mo
     settings.invitation_limit_per_day = 3
     token = make_token(database, moderator)
     for number in range(3):
-        response = client.post("/api/v1/invitations", json={"email": f"p{number}@example.org"}, headers=_bearer(token))
+        response = client.post(
+            "/api/v1/invitations", json={"email": f"p{number}@example.org"}, headers=_bearer(token)
+        )
         assert response.status_code == 201
     response = client.post("/api/v1/invitations", json={"email": "p9@example.org"}, headers=_bearer(token))
     assert response.status_code == 429
@@ -118,10 +133,22 @@ def test_invitations_are_rate_limited_per_inviter(client, database, settings, mo
 
 def test_inviting_an_existing_member_or_a_pending_address_is_a_conflict(client, database, admin, expert):
     token = make_token(database, admin)
-    response = client.post("/api/v1/invitations", json={"email": expert.email.upper()}, headers=_bearer(token))
+    response = client.post(
+        "/api/v1/invitations", json={"email": expert.email.upper()}, headers=_bearer(token)
+    )
     assert response.status_code == 409
-    assert client.post("/api/v1/invitations", json={"email": "n@example.org"}, headers=_bearer(token)).status_code == 201
-    assert client.post("/api/v1/invitations", json={"email": "n@example.org"}, headers=_bearer(token)).status_code == 409
+    assert (
+        client.post(
+            "/api/v1/invitations", json={"email": "n@example.org"}, headers=_bearer(token)
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            "/api/v1/invitations", json={"email": "n@example.org"}, headers=_bearer(token)
+        ).status_code
+        == 409
+    )
 
 
 def test_bad_email_is_a_clear_validation_error(client, database, admin):
@@ -150,21 +177,26 @@ def test_invitation_page_shows_states_and_the_link_when_mail_is_off(signed_in, d
     api = make_token(database, admin)
     client.post(f"/api/v1/invitations/{revoked.id}/revoke", headers=_bearer(api))
     page = client.get("/invitations")
-    response = client.post("/invitations", data={"email": "fresh@example.org", "role": "expert",
-                                                 "csrf_token": csrf_from(page.text)})
+    response = client.post(
+        "/invitations",
+        data={"email": "fresh@example.org", "role": "expert", "csrf_token": csrf_from(page.text)},
+    )
     assert response.status_code == 200
     assert "https://testserver/register?token=" in response.text  # the link to pass on
     assert "Accepted" in response.text and "Revoked" in response.text and "Pending" in response.text
     with database.unit_of_work(write=False) as session:
-        kept = session.exec(select(OutboxMessage).where(OutboxMessage.to_address == "fresh@example.org")).one()
+        kept = session.exec(
+            select(OutboxMessage).where(OutboxMessage.to_address == "fresh@example.org")
+        ).one()
     assert "/register?token=" in kept.body and kept.sent_at is None
 
 
 def test_invitation_form_errors_keep_the_input(signed_in, moderator):
     client = signed_in(moderator)
     page = client.get("/invitations")
-    response = client.post("/invitations", data={"email": "not-an-email", "role": "expert",
-                                                  "csrf_token": csrf_from(page.text)})
+    response = client.post(
+        "/invitations", data={"email": "not-an-email", "role": "expert", "csrf_token": csrf_from(page.text)}
+    )
     assert response.status_code == 422
     assert 'value="not-an-email"' in response.text
     assert "There is a problem" in response.text
@@ -174,8 +206,16 @@ def test_registration_page_signs_the_new_member_in(anonymous, database, admin):
     _invitation, token = make_invitation(database, admin, email="page@example.org")
     page = anonymous.get(f"/register?token={token}")
     assert page.status_code == 200 and "page@example.org" in page.text
-    response = anonymous.post("/register", data={
-        "token": token, "name": "Paula Page", "organisation": "Court of Appeal", "country": "BR",
-        "password": "my own long passphrase", "csrf_token": csrf_from(page.text)})
+    response = anonymous.post(
+        "/register",
+        data={
+            "token": token,
+            "name": "Paula Page",
+            "organisation": "Court of Appeal",
+            "country": "BR",
+            "password": "my own long passphrase",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
     assert response.status_code == 200
     assert "Your profile" in response.text and "Paula Page" in response.text

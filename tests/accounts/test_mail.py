@@ -37,8 +37,11 @@ def smtp(settings):
 
 def test_invitation_is_mailed_and_kept_in_the_outbox(client, database, admin, smtp):
     token = make_token(database, admin)
-    response = client.post("/api/v1/invitations", json={"email": "mail@example.org", "role": "expert"},
-                           headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        "/api/v1/invitations",
+        json={"email": "mail@example.org", "role": "expert"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 201
     assert len(smtp.messages) == 1
     message = smtp.messages[0]
@@ -52,8 +55,9 @@ def test_invitation_is_mailed_and_kept_in_the_outbox(client, database, admin, sm
 def test_page_does_not_show_the_link_when_mail_went_out(signed_in, admin, smtp):
     client = signed_in(admin)
     page = client.get("/invitations")
-    response = client.post("/invitations", data={"email": "m2@example.org", "role": "expert",
-                                                  "csrf_token": csrf_from(page.text)})
+    response = client.post(
+        "/invitations", data={"email": "m2@example.org", "role": "expert", "csrf_token": csrf_from(page.text)}
+    )
     assert "Invitation sent to m2@example.org" in response.text
     assert "/register?token=" not in response.text
     assert len(smtp.messages) == 1
@@ -62,7 +66,9 @@ def test_page_does_not_show_the_link_when_mail_went_out(signed_in, admin, smtp):
 def test_password_reset_mail_arrives_only_for_real_accounts(anonymous, expert, smtp):
     for email in (expert.email, "nobody@example.org"):
         page = anonymous.get("/password-reset")
-        response = anonymous.post("/password-reset", data={"email": email, "csrf_token": csrf_from(page.text)})
+        response = anonymous.post(
+            "/password-reset", data={"email": email, "csrf_token": csrf_from(page.text)}
+        )
         assert response.status_code == 200
         assert "If an account uses that address" in response.text
     assert [m["To"] for m in smtp.messages] == [expert.email]
@@ -72,9 +78,14 @@ def test_password_reset_mail_arrives_only_for_real_accounts(anonymous, expert, s
 def test_unreachable_smtp_keeps_the_message_for_later(client, database, admin, settings):
     settings.smtp_url = "smtp://127.0.0.1:1"
     token = make_token(database, admin)
-    response = client.post("/api/v1/invitations", json={"email": "later@example.org"},
-                           headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        "/api/v1/invitations",
+        json={"email": "later@example.org"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 201
     with database.unit_of_work(write=False) as session:
-        kept = session.exec(select(OutboxMessage).where(OutboxMessage.to_address == "later@example.org")).one()
+        kept = session.exec(
+            select(OutboxMessage).where(OutboxMessage.to_address == "later@example.org")
+        ).one()
     assert kept.sent_at is None and kept.attempts == 1 and kept.last_error

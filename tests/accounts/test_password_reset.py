@@ -23,8 +23,9 @@ def _request_reset(client, email) -> str | None:
 
 def _last_link(database, email) -> str:
     with database.unit_of_work(write=False) as session:
-        message = session.exec(select(OutboxMessage).where(OutboxMessage.to_address == email)
-                               .order_by(OutboxMessage.id.desc())).first()
+        message = session.exec(
+            select(OutboxMessage).where(OutboxMessage.to_address == email).order_by(OutboxMessage.id.desc())
+        ).first()
     return re.search(r"https://testserver(/password-reset/\S+)", message.body).group(1)
 
 
@@ -40,7 +41,9 @@ def test_reset_link_works_once(anonymous, database, expert, app):
     path = _last_link(database, expert.email)
     response = _choose(anonymous, path)
     assert "Your password was changed" in response.text
-    assert sign_in(TestClient(app, base_url="https://testserver"), expert.email, NEW_PASSWORD).status_code == 303
+    assert (
+        sign_in(TestClient(app, base_url="https://testserver"), expert.email, NEW_PASSWORD).status_code == 303
+    )
     again = _choose(anonymous, path, "yet another passphrase")
     assert again.status_code == 400 and "not valid any more" in again.text
 
@@ -56,8 +59,14 @@ def test_reset_link_is_void_once_the_password_changes(anonymous, signed_in, data
     _request_reset(anonymous, expert.email)
     path = _last_link(database, expert.email)
     client = signed_in(expert)
-    client.post("/profile/password", data={"current_password": PASSWORD, "new_password": "changed meanwhile ok",
-                                           "csrf_token": csrf_from(client.get("/profile").text)})
+    client.post(
+        "/profile/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "changed meanwhile ok",
+            "csrf_token": csrf_from(client.get("/profile").text),
+        },
+    )
     assert _choose(anonymous, path).status_code == 400
 
 

@@ -6,17 +6,20 @@ from app.accounts.passwords import password_problem
 from app.security import hash_password, verify_password
 
 
-@pytest.mark.parametrize(("password", "ok"), [
-    ("a" * 11, False),
-    ("abcdefghijkl", True),  # 12 characters, no composition rules
-    ("x" * 64, True),
-    ("é" * 128, True),
-    ("y" * 129, False),
-    ("expert@example.org", False),  # the email
-    ("EXPERT@example.org", False),
-    ("qwerty123456", False),  # among the most common
-    ("Q1w2e3r4t5y6", False),
-])
+@pytest.mark.parametrize(
+    ("password", "ok"),
+    [
+        ("a" * 11, False),
+        ("abcdefghijkl", True),  # 12 characters, no composition rules
+        ("x" * 64, True),
+        ("é" * 128, True),
+        ("y" * 129, False),
+        ("expert@example.org", False),  # the email
+        ("EXPERT@example.org", False),
+        ("qwerty123456", False),  # among the most common
+        ("Q1w2e3r4t5y6", False),
+    ],
+)
 def test_password_rules(password, ok):
     assert (password_problem(password, "expert@example.org") is None) is ok
 

@@ -13,7 +13,9 @@ def test_sign_in_form_without_csrf_token_is_refused(client, expert):
 
 def test_sign_in_form_with_wrong_csrf_token_is_refused(client, expert):
     client.get("/login")
-    response = client.post("/login", data={"email": expert.email, "password": PASSWORD, "csrf_token": "0" * 64})
+    response = client.post(
+        "/login", data={"email": expert.email, "password": PASSWORD, "csrf_token": "0" * 64}
+    )
     assert response.status_code == 403
 
 
@@ -44,12 +46,18 @@ def test_pre_session_csrf_token_does_not_work_once_signed_in(client, expert):
 def test_cross_site_form_post_is_refused_even_with_a_valid_token(signed_in, expert):
     client = signed_in(expert)
     token = csrf_from(client.get("/profile").text)
-    response = client.post("/profile", data={"name": "Changed", "csrf_token": token},
-                           headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+    response = client.post(
+        "/profile",
+        data={"name": "Changed", "csrf_token": token},
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
     assert response.status_code == 403
-    response = client.post("/profile", data={"name": "Same Site", "country": "", "csrf_token": token},
-                           headers={"Origin": "https://testserver", "Sec-Fetch-Site": "same-origin"},
-                           follow_redirects=False)
+    response = client.post(
+        "/profile",
+        data={"name": "Same Site", "country": "", "csrf_token": token},
+        headers={"Origin": "https://testserver", "Sec-Fetch-Site": "same-origin"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
 
 
@@ -58,8 +66,11 @@ def test_cookie_authenticated_api_write_needs_csrf_header(signed_in, admin):
     response = client.post("/api/v1/invitations", json={"email": "x@example.org", "role": "expert"})
     assert response.status_code == 403
     token = csrf_from(client.get("/profile").text)
-    response = client.post("/api/v1/invitations", json={"email": "x@example.org", "role": "expert"},
-                           headers={"X-CSRF-Token": token})
+    response = client.post(
+        "/api/v1/invitations",
+        json={"email": "x@example.org", "role": "expert"},
+        headers={"X-CSRF-Token": token},
+    )
     assert response.status_code == 201
 
 
@@ -96,7 +107,7 @@ def test_successful_sign_in_resets_the_failure_count(client, expert):
 
 def _error_text(html: str) -> str:
     start = html.index('<div class="error-summary"')
-    return html[start:html.index("</div>", start)]
+    return html[start : html.index("</div>", start)]
 
 
 def test_unknown_email_and_wrong_password_get_the_same_answer(client, expert):
@@ -108,18 +119,29 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(client, expert):
 
 def test_next_redirect_stays_on_the_site(client, expert):
     token = csrf_from(client.get("/login").text)
-    for target in ["https://elsewhere.example/x", "//elsewhere.example", "/\\elsewhere.example",
-                   "javascript:alert(1)", "https:/elsewhere.example"]:
+    for target in [
+        "https://elsewhere.example/x",
+        "//elsewhere.example",
+        "/\\elsewhere.example",
+        "javascript:alert(1)",
+        "https:/elsewhere.example",
+    ]:
         client.cookies.clear()
         token = csrf_from(client.get("/login").text)
-        response = client.post("/login", data={"email": expert.email, "password": PASSWORD, "csrf_token": token,
-                                               "next": target}, follow_redirects=False)
+        response = client.post(
+            "/login",
+            data={"email": expert.email, "password": PASSWORD, "csrf_token": token, "next": target},
+            follow_redirects=False,
+        )
         assert response.status_code == 303
         assert response.headers["location"] == "/", target
     client.cookies.clear()
     token = csrf_from(client.get("/login").text)
-    response = client.post("/login", data={"email": expert.email, "password": PASSWORD, "csrf_token": token,
-                                           "next": "/profile#tokens"}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"email": expert.email, "password": PASSWORD, "csrf_token": token, "next": "/profile#tokens"},
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/profile#tokens"
 
 

@@ -38,7 +38,9 @@ def test_revoked_session_is_signed_out_on_its_next_request(app, signed_in, exper
     admin_client = _new_client(app)
     sign_in(admin_client, admin.email)
     page = admin_client.get("/admin/users")
-    response = admin_client.post(f"/admin/users/{expert.id}/sessions/revoke", data={"csrf_token": csrf_from(page.text)})
+    response = admin_client.post(
+        f"/admin/users/{expert.id}/sessions/revoke", data={"csrf_token": csrf_from(page.text)}
+    )
     assert response.status_code == 200 and "1 sessions were signed out" in response.text
     assert not _is_signed_in(member)
     assert _is_signed_in(admin_client)
@@ -62,8 +64,10 @@ def test_a_member_cannot_end_someone_elses_session(app, signed_in, expert, moder
 
         their_session = session.exec(select(UserSession).where(UserSession.user_id == moderator.id)).one()
     client = signed_in(expert)
-    response = client.post(f"/profile/sessions/{their_session.id}/end",
-                           data={"csrf_token": csrf_from(client.get("/profile").text)})
+    response = client.post(
+        f"/profile/sessions/{their_session.id}/end",
+        data={"csrf_token": csrf_from(client.get("/profile").text)},
+    )
     assert response.status_code == 404
     assert _is_signed_in(other)
 
@@ -71,8 +75,11 @@ def test_a_member_cannot_end_someone_elses_session(app, signed_in, expert, moder
 def _age_sessions(database, user, **ages: timedelta) -> None:
     now = utcnow()
     with database.unit_of_work() as session:
-        session.execute(update(UserSession).where(UserSession.user_id == user.id)
-                        .values({name: now - age for name, age in ages.items()}))
+        session.execute(
+            update(UserSession)
+            .where(UserSession.user_id == user.id)
+            .values({name: now - age for name, age in ages.items()})
+        )
 
 
 def test_idle_session_expires(signed_in, expert, database, settings):
@@ -92,9 +99,14 @@ def test_password_change_ends_every_other_session(app, signed_in, expert):
     phone = _new_client(app)
     sign_in(phone, expert.email)
     page = laptop.get("/profile")
-    response = laptop.post("/profile/password", data={"current_password": PASSWORD,
-                                                      "new_password": "a brand new passphrase",
-                                                      "csrf_token": csrf_from(page.text)})
+    response = laptop.post(
+        "/profile/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "a brand new passphrase",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
     assert response.status_code == 200 and "Your password was changed" in response.text
     assert _is_signed_in(laptop) and not _is_signed_in(phone)
     assert sign_in(_new_client(app), expert.email, "a brand new passphrase").status_code == 303
@@ -102,9 +114,14 @@ def test_password_change_ends_every_other_session(app, signed_in, expert):
 
 def test_password_change_with_wrong_current_password_changes_nothing(signed_in, expert, app):
     client = signed_in(expert)
-    response = client.post("/profile/password", data={"current_password": "not my password",
-                                                      "new_password": "a brand new passphrase",
-                                                      "csrf_token": csrf_from(client.get("/profile").text)})
+    response = client.post(
+        "/profile/password",
+        data={
+            "current_password": "not my password",
+            "new_password": "a brand new passphrase",
+            "csrf_token": csrf_from(client.get("/profile").text),
+        },
+    )
     assert response.status_code == 422 and "current password is not right" in response.text
     assert sign_in(_new_client(app), expert.email, PASSWORD).status_code == 303
 
@@ -114,9 +131,11 @@ def test_suspension_stops_session_and_token_on_the_next_request(app, signed_in, 
     token = make_token(database, expert)
     assert member.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     admin_token = make_token(database, admin)
-    response = _new_client(app).post(f"/api/v1/users/{expert.id}/suspend",
-                                     json={"reason": "Shared a confidential indictment"},
-                                     headers={"Authorization": f"Bearer {admin_token}"})
+    response = _new_client(app).post(
+        f"/api/v1/users/{expert.id}/suspend",
+        json={"reason": "Shared a confidential indictment"},
+        headers={"Authorization": f"Bearer {admin_token}"},
+    )
     assert response.status_code == 200 and response.json()["status"] == "suspended"
     assert not _is_signed_in(member)
     assert _new_client(app).get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
@@ -131,8 +150,15 @@ def test_profile_lists_sessions_and_saves_details(signed_in, expert):
     client = signed_in(expert)
     page = client.get("/profile")
     assert "this session" in page.text
-    response = client.post("/profile", data={"name": "Esther E. Expert", "organisation": "Ministry of Justice",
-                                             "country": "SN", "csrf_token": csrf_from(page.text)})
+    response = client.post(
+        "/profile",
+        data={
+            "name": "Esther E. Expert",
+            "organisation": "Ministry of Justice",
+            "country": "SN",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
     assert "Your profile was saved" in response.text
     assert 'value="Esther E. Expert"' in response.text
     assert re.search(r'<option value="SN" selected>', response.text)
@@ -140,8 +166,10 @@ def test_profile_lists_sessions_and_saves_details(signed_in, expert):
 
 def test_profile_with_unknown_country_is_refused_and_input_kept(signed_in, expert):
     client = signed_in(expert)
-    response = client.post("/profile", data={"name": "New Name", "country": "XX",
-                                             "csrf_token": csrf_from(client.get("/profile").text)})
+    response = client.post(
+        "/profile",
+        data={"name": "New Name", "country": "XX", "csrf_token": csrf_from(client.get("/profile").text)},
+    )
     assert response.status_code == 422 and "Choose a country from the list" in response.text
     assert 'value="New Name"' in response.text
     assert "Esther Expert" in client.get("/api/v1/me").text

@@ -1,0 +1,121 @@
+"""SQLite under two server processes: concurrent writes all succeed and none is lost.
+
+Each invitation reads first (rate limit, existing account, pending invitation) and writes after:
+with deferred transactions, two processes doing that at once get "database is locked" at the lock
+upgrade. BEGIN IMMEDIATE for writes makes them queue under busy_timeout instead."""
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import text
+
+from app.db import make_engine
+from tests.conftest import ROOT
+
+WRITES_PER_THREAD = 25
+THREADS = 4
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def two_workers(tmp_path):
+    env = {
+        **os.environ,
+        "FORUM_DATA_DIR": str(tmp_path),
+        "FORUM_SECRET_KEY": "concurrency",
+        "FORUM_BASE_URL": "http://127.0.0.1",
+        "FORUM_INVITATION_LIMIT_PER_DAY": "1000",
+    }
+    run = {"env": env, "cwd": ROOT, "capture_output": True, "text": True, "timeout": 120}
+    subprocess.run([sys.executable, "-m", "app", "db", "upgrade"], check=True, **run)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "create-admin",
+            "--email",
+            "admin@example.org",
+            "--name",
+            "Admin",
+            "--password-stdin",
+        ],
+        input="an admin passphrase\n",
+        check=True,
+        **run,
+    )
+    token = subprocess.run(
+        [sys.executable, "-m", "app", "token", "create", "--email", "admin@example.org"], check=True, **run
+    ).stdout.strip()
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        if server.poll() is not None:
+            pytest.fail(f"server exited: {server.stderr.read().decode()[-2000:]}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            server.kill()
+            pytest.fail("server did not start within 30 s")
+        time.sleep(0.1)
+    yield port, token, tmp_path / "forum.db"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def _invite_many(port: int, token: str, thread: int) -> list[tuple[int, str]]:
+    results = []
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for number in range(WRITES_PER_THREAD):
+        body = json.dumps({"email": f"t{thread}-{number}@example.org", "role": "expert"})
+        connection.request(
+            "POST",
+            "/api/v1/invitations",
+            body=body,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        response = connection.getresponse()
+        payload = response.read().decode()
+        results.append((response.status, json.loads(payload).get("email", payload)))
+    return results
+
+
+def test_concurrent_writes_through_two_workers_all_land(two_workers):
+    port, token, path = two_workers
+    with ThreadPoolExecutor(THREADS) as pool:
+        outcomes = [
+            r for batch in pool.map(lambda t: _invite_many(port, token, t), range(THREADS)) for r in batch
+        ]
+    failures = [outcome for outcome in outcomes if outcome[0] != 201]
+    assert failures == []
+    acknowledged = sorted(email for _status, email in outcomes)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        stored = sorted(connection.execute(text("SELECT email FROM invitation")).scalars())
+    engine.dispose()
+    assert stored == acknowledged
+    assert len(stored) == THREADS * WRITES_PER_THREAD
