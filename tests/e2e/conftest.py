@@ -61,9 +61,12 @@ def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
         timeout=60,
         check=False,
     )
-    assert result.returncode == 0, (
-        f"`python -m app {' '.join(args)}` exited with {result.returncode}:\n{result.stdout}\n{result.stderr}"
-    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"`python -m app {' '.join(args)}` exited with {result.returncode}:\n"
+            f"{result.stdout}{result.stderr}",
+            pytrace=False,
+        )
     return result.stdout
 
 
