@@ -1,5 +1,7 @@
 """CSRF, brute force, enumeration, redirects, headers and cookies."""
 
+from fastapi.testclient import TestClient
+
 from tests.conftest import csrf_from, sign_in
 from tests.factories import PASSWORD
 
@@ -20,8 +22,6 @@ def test_sign_in_form_with_wrong_csrf_token_is_refused(client, expert):
 
 
 def test_csrf_token_of_another_visitor_is_refused(app, client, expert):
-    from fastapi.testclient import TestClient
-
     other = TestClient(app, base_url="https://testserver")
     stolen = csrf_from(other.get("/login").text)
     client.get("/login")
@@ -87,8 +87,6 @@ def test_sixth_wrong_password_in_a_row_is_answered_429(client, expert):
 
 
 def test_sign_in_limit_counts_per_account_not_per_form(app, expert):
-    from fastapi.testclient import TestClient
-
     for attempt in range(5):
         fresh = TestClient(app, base_url="https://testserver")
         assert sign_in(fresh, expert.email, f"nope nope {attempt}").status_code == 401
@@ -181,3 +179,15 @@ def test_nothing_changes_state_on_get(signed_in, expert):
     response = client.get("/logout")
     assert response.status_code == 200
     assert client.get("/profile").status_code == 200  # still signed in
+
+
+def test_sign_in_limit_also_counts_per_address(app, database, settings):
+    from tests.factories import make_user
+
+    settings.signin_address_limit = 3
+    users = [make_user(database) for _ in range(4)]
+    client = TestClient(app, base_url="https://testserver")
+    for user in users[:3]:
+        assert sign_in(client, user.email, "not their password").status_code == 401
+    # A fourth account from the same address is refused before its password is even checked.
+    assert sign_in(client, users[3].email, PASSWORD).status_code == 429
