@@ -1,14 +1,17 @@
 """Engine, SQLite pragmas, and the one unit of work per request."""
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
+log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -58,9 +61,25 @@ class Database:
 
     def session(self, write: bool = False) -> Session:
         session = Session(self.bind, expire_on_commit=False, **self.session_kwargs)
+        session.info["writes"] = write
         if write and self.is_sqlite:
             session.connection(execution_options={"sqlite_immediate": True})
         return session
+
+    def run_deferred_writes(self, session: Session) -> None:
+        """Bookkeeping that a read-only request wants to write (session last seen, read markers)
+        runs after its read transaction, in a short write transaction of its own: upgrading a
+        SQLite read transaction to a write fails at once when another process wrote meanwhile."""
+        writes = session.info.pop("deferred_writes", [])
+        if not writes:
+            return
+        try:
+            with self.unit_of_work(write=True) as write_session:
+                for write in writes:
+                    write(write_session)
+        except OperationalError:
+            # Bookkeeping only: losing one update to contention is better than failing the page.
+            log.warning("deferred bookkeeping write skipped", exc_info=True)
 
     @contextmanager
     def unit_of_work(self, write: bool = True) -> Iterator[Session]:
@@ -70,12 +89,23 @@ class Database:
             session.commit()
 
 
+def write_soon(session: Session, write: Callable[[Session], None]) -> None:
+    """Run a bookkeeping write now in a write transaction, or after the read transaction ends."""
+    if session.info.get("writes", True):
+        write(session)
+    else:
+        session.info.setdefault("deferred_writes", []).append(write)
+
+
 def get_session(request: Request) -> Iterator[Session]:
     database: Database = request.app.state.database
     with database.session(write=request.method not in SAFE_METHODS) as session:
+        # render() reads the header's unread count through it.
+        request.state.db = session
         yield session
         # Reached only when the route returned; an exception skips it and close() rolls back.
         session.commit()
+        database.run_deferred_writes(session)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

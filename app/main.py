@@ -15,9 +15,12 @@ from app.config import ROOT, Settings, get_settings, use_settings
 from app.db import Database, make_engine
 from app.deps import SignInRequired
 from app.errors import AppError, ValidationFailed
+from app.forum import api as forum_api
+from app.forum import pages as forum_pages
 from app.i18n import _
 from app.pages import router as site_pages
 from app.security import SecurityHeadersMiddleware
+from app.taxonomy import pages as taxonomy_pages
 from app.web import render
 
 log = logging.getLogger(__name__)
@@ -102,4 +105,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(site_pages)
     app.include_router(accounts_pages.router)
     app.include_router(accounts_api.router, prefix="/api/v1")
+    app.include_router(forum_pages.router)
+    app.include_router(forum_api.router, prefix="/api/v1")
+    app.include_router(taxonomy_pages.router)
     return app

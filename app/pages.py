@@ -9,11 +9,6 @@ from app.web import render
 router = APIRouter()
 
 
-@router.get("/", name="home")
-def home(request: Request, user: CurrentUser):
-    return render(request, "home.html")
-
-
 @router.get("/search", name="search_page")
 def search_page(request: Request, user: CurrentUser, q: str = ""):
     return render(request, "search/search.html", {"q": q[:500]})

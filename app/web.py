@@ -15,7 +15,9 @@ from starlette.responses import Response
 from app.accounts import permissions
 from app.accounts.countries import country_choices, country_name
 from app.config import ROOT, get_settings
+from app.forum import permissions as forum_permissions
 from app.i18n import get_translations
+from app.notifications import service as notifications
 from app.security import csrf_token_for, new_token
 from app.timeutil import iso
 
@@ -30,6 +32,7 @@ templates = Jinja2Templates(env=_environment)
 templates.env.install_gettext_translations(get_translations(), newstyle=True)
 templates.env.globals.update(
     permissions=permissions,
+    forum_permissions=forum_permissions,
     country_choices=country_choices,
     country_name=country_name,
 )
@@ -141,9 +144,12 @@ def render(
 ) -> HTMLResponse:
     auth = getattr(request.state, "auth", None)
     messages = _read_flash(request)
+    user = auth.user if auth else None
+    db = getattr(request.state, "db", None)
     ctx = {
         "request": request,
-        "user": auth.user if auth else None,
+        "user": user,
+        "unread_notifications": notifications.unread_count(db, user) if user and db is not None else 0,
         "settings": get_settings(),
         "messages": messages,
         "csrf_field": CSRF_FIELD,

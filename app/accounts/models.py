@@ -28,6 +28,8 @@ class User(SQLModel, table=True):
     # Stored lower-cased: addresses are unique regardless of case.
     email: str = Field(max_length=320, unique=True)
     display_name: str = Field(max_length=120)
+    # For @mentions: letters, digits, dots, hyphens and underscores, unique, derived from the name.
+    handle: str = Field(max_length=40, unique=True)
     organisation: str = Field(default="", max_length=200)
     country: str = Field(default="", max_length=2)
     role: str = Field(default=Role.expert.value, max_length=20)
@@ -37,6 +39,9 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     password_changed_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+    # Mail for notifications: each one, a daily digest, or none.
+    mail_preference: str = Field(default="each", max_length=10)
+    digest_sent_at: datetime | None = Field(default=None, sa_type=DateTime())
 
     def is_suspended(self, now: datetime) -> bool:
         if self.status != UserStatus.suspended:

@@ -6,6 +6,7 @@ request (or the CLI's unit of work) commits once.
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from app.accounts.countries import is_country
 from app.accounts.models import ApiToken, Invitation, PasswordReset, Role, User, UserSession, UserStatus
 from app.accounts.passwords import password_problem
 from app.config import get_settings
+from app.db import write_soon
 from app.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthorized, ValidationFailed
 from app.i18n import _
 from app.moderation.audit import record
@@ -110,11 +112,30 @@ def create_user(
         organisation=organisation,
         country=country,
         role=role,
+        handle=_free_handle(session, name, email),
         password_hash=hash_password(password),
     )
     session.add(user)
     session.flush()
     return user
+
+
+def handle_base(name: str, email: str = "") -> str:
+    """ "Amina Diallo-Ndiaye" → "amina.diallo-ndiaye": ASCII, for typing @mentions on any keyboard."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9_-]+", ".", ascii_name.lower()).strip(".-_")[:30]
+    return base or re.sub(r"[^a-z0-9]+", ".", email.split("@")[0].lower()).strip(".")[:30] or "member"
+
+
+def _free_handle(session: Session, name: str, email: str) -> str:
+    base = handle_base(name, email)
+    taken = set(session.exec(select(User.handle).where(User.handle.startswith(base))).all())
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}{number}" in taken:
+        number += 1
+    return f"{base}{number}"
 
 
 def update_profile(session: Session, user: User, *, name: str, organisation: str, country: str) -> User:
@@ -234,7 +255,13 @@ def resolve_session(session: Session, raw_token: str | None) -> Authenticated | 
         return None
     if now - user_session.last_seen_at > TOUCH_INTERVAL:
         # An UPDATE of one column, not a read-modify-write of the row.
-        session.execute(update(UserSession).where(UserSession.id == user_session.id).values(last_seen_at=now))
+        session_id = user_session.id
+        write_soon(
+            session,
+            lambda s: s.execute(
+                update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now)
+            ),
+        )
     return Authenticated(user=user, user_session=user_session)
 
 
@@ -330,7 +357,11 @@ def resolve_api_token(session: Session, raw_token: str) -> Authenticated | None:
     if not user.can_sign_in(now):
         return None
     if api_token.last_used_at is None or now - api_token.last_used_at > TOUCH_INTERVAL:
-        session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
+        token_id = api_token.id
+        write_soon(
+            session,
+            lambda s: s.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)),
+        )
     return Authenticated(user=user, api_token=api_token)
 
 

@@ -1,0 +1,317 @@
+"""/api/v1 routes for threads, posts, drafts, bookmarks, watching, notifications and taxonomy."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from app.accounts.models import User
+from app.db import SessionDep
+from app.deps import CsrfProtected, CurrentUser
+from app.errors import Invalid
+from app.forum import service
+from app.forum.schemas import (
+    AuthorRead,
+    DraftIn,
+    InstrumentRead,
+    JurisdictionRead,
+    PostEdit,
+    PostRead,
+    PreviewIn,
+    ReplyCreate,
+    RevisionRead,
+    TaxonRead,
+    ThreadCreate,
+    ThreadDetail,
+    ThreadRead,
+)
+from app.notifications import service as notifications
+from app.sanitize import render_markdown
+from app.taxonomy import service as taxonomy
+from app.timeutil import iso
+
+router = APIRouter(tags=["forum"], dependencies=[CsrfProtected])
+
+
+def author_read(user: User | None) -> AuthorRead | None:
+    return AuthorRead.model_validate(user) if user else None
+
+
+def post_read(post, author: User | None, body_visible: bool) -> PostRead:
+    """To a viewer who may not see it, a hidden or deleted post is a placeholder: state kept,
+    text and attachments null."""
+    return PostRead(
+        id=post.id,
+        thread_id=post.thread_id,
+        parent_id=post.parent_id,
+        depth=post.depth,
+        author=author_read(author),
+        body=post.body if body_visible else None,
+        body_html=post.body_html if body_visible else None,
+        revision=post.revision,
+        state=post.state,
+        hidden_reason=post.hidden_reason if post.state == "hidden" else None,
+        created_at=post.created_at,
+        edited_at=post.edited_at,
+        attachments=[] if body_visible else None,
+    )
+
+
+def thread_read(view: service.ThreadView, cls=ThreadRead, **extra):
+    thread = view.thread
+    return cls(
+        id=thread.id,
+        title=thread.title,
+        slug=thread.slug,
+        url=service.thread_url(thread),
+        sector=TaxonRead.model_validate(view.sector),
+        jurisdictions=[JurisdictionRead.model_validate(j) for j in view.jurisdictions],
+        instruments=[InstrumentRead.model_validate(i) for i in view.instruments],
+        tags=view.tags,
+        author=author_read(view.author),
+        created_at=thread.created_at,
+        last_activity_at=thread.last_activity_at,
+        reply_count=thread.reply_count,
+        locked=thread.locked,
+        pinned=thread.pinned,
+        unread=view.unread,
+        **extra,
+    )
+
+
+@router.get("/sectors")
+def sectors(session: SessionDep, user: CurrentUser):
+    items = [
+        {
+            "slug": s.slug,
+            "name": s.name,
+            "thread_count": summary.thread_count,
+            "last_activity_at": iso(summary.last_activity_at),
+        }
+        for summary in service.sector_summaries(session)
+        for s in [summary.sector]
+    ]
+    return {"items": items, "next_cursor": None}
+
+
+@router.get("/jurisdictions")
+def jurisdictions(session: SessionDep, user: CurrentUser):
+    items = [JurisdictionRead.model_validate(j) for j in taxonomy.list_jurisdictions(session)]
+    return {"items": items, "next_cursor": None}
+
+
+@router.get("/instruments")
+def instruments(session: SessionDep, user: CurrentUser):
+    items = [InstrumentRead.model_validate(i) for i in taxonomy.list_instruments(session)]
+    return {"items": items, "next_cursor": None}
+
+
+@router.get("/threads")
+def list_threads(
+    session: SessionDep,
+    user: CurrentUser,
+    sector: str | None = None,
+    jurisdiction: str | None = None,
+    instrument: str | None = None,
+    tag: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 30,
+):
+    filters = service.ThreadFilters(sector=sector, jurisdiction=jurisdiction, instrument=instrument, tag=tag)
+    views, next_cursor = service.list_threads(session, user, filters, cursor, limit)
+    return {"items": [thread_read(v) for v in views], "next_cursor": next_cursor}
+
+
+@router.post("/threads", response_model=ThreadRead, status_code=201)
+def create_thread(session: SessionDep, user: CurrentUser, data: ThreadCreate):
+    thread = service.create_thread(session, user, data)
+    return thread_read(service.thread_views(session, user, [thread])[0])
+
+
+@router.get("/threads/{thread_id}", response_model=ThreadDetail)
+def get_thread(session: SessionDep, user: CurrentUser, thread_id: int):
+    thread = service.get_thread(session, user, thread_id)
+    view = service.thread_views(session, user, [thread])[0]
+    posts, next_cursor = service.thread_posts(session, user, thread)
+    return thread_read(
+        view,
+        ThreadDetail,
+        posts=[post_read(p.post, p.author, p.body_visible) for p in posts],
+        posts_next_cursor=next_cursor,
+    )
+
+
+@router.get("/threads/{thread_id}/posts")
+def thread_posts(
+    session: SessionDep,
+    user: CurrentUser,
+    thread_id: int,
+    cursor: str | None = None,
+    flat: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 200,
+):
+    thread = service.get_thread(session, user, thread_id)
+    posts, next_cursor = service.thread_posts(session, user, thread, cursor, limit, flat=flat)
+    return {"items": [post_read(p.post, p.author, p.body_visible) for p in posts], "next_cursor": next_cursor}
+
+
+@router.post("/threads/{thread_id}/posts", response_model=PostRead, status_code=201)
+def reply(session: SessionDep, user: CurrentUser, thread_id: int, data: ReplyCreate):
+    post = service.reply(session, user, thread_id, data.body, data.parent_id)
+    return post_read(post, user, True)
+
+
+@router.patch("/posts/{post_id}", response_model=PostRead)
+def edit_post(session: SessionDep, user: CurrentUser, post_id: int, data: PostEdit):
+    try:
+        post = service.edit_post(session, user, post_id, data.body, data.base_revision, data.reason)
+    except service.StaleEdit as error:
+        current = error.current
+        author = session.get(User, current.author_id) if current.author_id else None
+        return JSONResponse(
+            status_code=409,
+            content={
+                "detail": error.message,
+                "current": post_read(current, author, True).model_dump(mode="json"),
+                "rejected": error.rejected,
+            },
+        )
+    author = session.get(User, post.author_id) if post.author_id else None
+    return post_read(post, author, True)
+
+
+@router.delete("/posts/{post_id}", response_model=PostRead)
+def delete_post(session: SessionDep, user: CurrentUser, post_id: int):
+    post = service.delete_post(session, user, post_id)
+    return post_read(post, user, False)
+
+
+@router.get("/posts/{post_id}/revisions")
+def post_revisions(session: SessionDep, user: CurrentUser, post_id: int):
+    _post, rows = service.revisions(session, user, post_id)
+    items = [
+        RevisionRead(
+            revision=r.revision,
+            body=r.body,
+            author=author_read(editor),
+            reason=r.reason,
+            created_at=r.created_at,
+        )
+        for r, editor in rows
+    ]
+    return {"items": items, "next_cursor": None}
+
+
+@router.post("/preview")
+def preview(user: CurrentUser, data: PreviewIn):
+    return {"html": render_markdown(data.body)}
+
+
+@router.get("/drafts/{key}")
+def get_draft(session: SessionDep, user: CurrentUser, key: str):
+    draft = service.get_draft(session, user, key)
+    if draft is None:
+        return {"key": key, "title": "", "body": "", "fields": {}, "updated_at": None}
+    return {
+        "key": key,
+        "title": draft.title,
+        "body": draft.body,
+        "fields": service.draft_fields(draft),
+        "updated_at": iso(draft.updated_at),
+    }
+
+
+@router.put("/drafts/{key}")
+def save_draft(session: SessionDep, user: CurrentUser, key: str, data: DraftIn):
+    draft = service.save_draft(session, user, key, title=data.title, body=data.body, fields=data.fields)
+    return {"key": key, "updated_at": iso(draft.updated_at)}
+
+
+@router.delete("/drafts/{key}", status_code=204)
+def delete_draft(session: SessionDep, user: CurrentUser, key: str):
+    service.delete_draft(session, user, key)
+
+
+@router.put("/posts/{post_id}/bookmark", status_code=204)
+def bookmark(session: SessionDep, user: CurrentUser, post_id: int):
+    service.set_bookmark(session, user, post_id, True)
+
+
+@router.delete("/posts/{post_id}/bookmark", status_code=204)
+def unbookmark(session: SessionDep, user: CurrentUser, post_id: int):
+    service.set_bookmark(session, user, post_id, False)
+
+
+@router.get("/bookmarks")
+def bookmarks(session: SessionDep, user: CurrentUser):
+    items = [
+        {
+            "post_id": post.id,
+            "thread_id": thread.id,
+            "title": thread.title,
+            "url": service.post_url(thread, post.id),
+            "created_at": iso(mark.created_at),
+        }
+        for mark, post, thread, _author in service.list_bookmarks(session, user)
+    ]
+    return {"items": items, "next_cursor": None}
+
+
+def _watch_target(session, target_type: str, key: str) -> int:
+    if target_type == "thread":
+        if not key.isdigit():
+            raise Invalid("Not a thread id.")
+        return service.get_thread(session, None, int(key)).id
+    if target_type == "sector":
+        return taxonomy.sector_by_slug(session, key).id
+    if target_type == "jurisdiction":
+        return taxonomy.jurisdiction_by_code(session, key).id
+    raise Invalid("You can watch a thread, a sector or a jurisdiction.")
+
+
+@router.put("/watches/{target_type}/{key}", status_code=204)
+def watch(session: SessionDep, user: CurrentUser, target_type: str, key: str):
+    notifications.watch(session, user, target_type, _watch_target(session, target_type, key))
+
+
+@router.delete("/watches/{target_type}/{key}", status_code=204)
+def unwatch(session: SessionDep, user: CurrentUser, target_type: str, key: str):
+    notifications.unwatch(session, user, target_type, _watch_target(session, target_type, key))
+
+
+@router.get("/notifications")
+def list_notifications(session: SessionDep, user: CurrentUser):
+    items = [
+        {
+            "id": n.id,
+            "kind": n.kind,
+            "text": notifications.describe(n.kind, actor, title),
+            "thread_id": n.thread_id,
+            "post_id": n.post_id,
+            "url": service.post_url(n.thread_id, n.post_id),
+            "created_at": iso(n.created_at),
+            "read": n.read_at is not None,
+        }
+        for n, actor, title in notifications.list_notifications(session, user)
+    ]
+    return {"items": items, "unread": notifications.unread_count(session, user), "next_cursor": None}
+
+
+@router.post("/notifications/read", status_code=204)
+def read_notifications(session: SessionDep, user: CurrentUser):
+    notifications.mark_read(session, user)
+
+
+@router.get("/coverage")
+def coverage(session: SessionDep, user: CurrentUser):
+    sectors_, jurisdictions_, cells = service.coverage(session)
+    return {
+        "sectors": [s.slug for s in sectors_],
+        "jurisdictions": [j.code for j in jurisdictions_],
+        "cells": [
+            {"sector": s.slug, "jurisdiction": j.code, "threads": cells[(s.id, j.id)]}
+            for s in sectors_
+            for j in jurisdictions_
+            if (s.id, j.id) in cells
+        ],
+    }

@@ -1,0 +1,514 @@
+"""HTML routes for discussions: lists, threads, writing (preview, drafts), editing, bookmarks,
+watching, notifications, coverage. Parse the form, call the service, redirect or re-render."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+
+from app.db import SessionDep
+from app.deps import CsrfProtected, CurrentUser
+from app.errors import AppError, ValidationFailed
+from app.forum import service
+from app.forum.schemas import ThreadCreate
+from app.i18n import _
+from app.notifications import service as notifications
+from app.sanitize import render_markdown
+from app.security import safe_next
+from app.taxonomy import service as taxonomy
+from app.web import redirect, render
+
+router = APIRouter(dependencies=[CsrfProtected])
+FormStr = Annotated[str, Form()]
+FormList = Annotated[list[str], Form()]
+# Nesting shown by indentation up to this depth; deeper replies continue flush with an
+# "in reply to" link, so long exchanges stay readable on a narrow screen.
+MAX_INDENT = 5
+
+
+def _errors(error: AppError) -> dict[str, str]:
+    return error.errors if isinstance(error, ValidationFailed) else {error.field or "_form": error.message}
+
+
+# --- Lists ---------------------------------------------------------------------------------------
+
+
+def _list_page(
+    request: Request,
+    session,
+    user,
+    filters: service.ThreadFilters,
+    heading: str,
+    cursor: str | None,
+    watch: tuple[str, str, int] | None = None,
+    description: str = "",
+):
+    views, next_cursor = service.list_threads(session, user, filters, cursor)
+    watching = watch is not None and notifications.is_watching(session, user, watch[0], watch[2])
+    return render(
+        request,
+        "forum/list.html",
+        {
+            "heading": heading,
+            "description": description,
+            "threads": views,
+            "next_cursor": next_cursor,
+            "filters": filters,
+            "watch": watch,
+            "watching": watching,
+            "sectors": taxonomy.list_sectors(session),
+            "jurisdictions": taxonomy.list_jurisdictions(session),
+            "instruments": taxonomy.list_instruments(session),
+        },
+    )
+
+
+@router.get("/", name="home")
+def home(request: Request, session: SessionDep, user: CurrentUser):
+    recent, _cursor = service.list_threads(session, user, service.ThreadFilters(), limit=10)
+    return render(
+        request, "forum/home.html", {"summaries": service.sector_summaries(session), "recent": recent}
+    )
+
+
+@router.get("/threads", name="threads")
+def threads(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    sector: str = "",
+    jurisdiction: str = "",
+    instrument: str = "",
+    tag: str = "",
+    cursor: str | None = None,
+):
+    filters = service.ThreadFilters(
+        sector=sector or None,
+        jurisdiction=jurisdiction or None,
+        instrument=instrument or None,
+        tag=tag or None,
+    )
+    return _list_page(request, session, user, filters, _("All threads"), cursor)
+
+
+@router.get("/s/{slug}", name="sector_page")
+def sector_page(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, cursor: str | None = None
+):
+    sector = taxonomy.sector_by_slug(session, slug)
+    return _list_page(
+        request,
+        session,
+        user,
+        service.ThreadFilters(sector=slug),
+        sector.name,
+        cursor,
+        watch=("sector", sector.slug, sector.id),
+        description=sector.description,
+    )
+
+
+@router.get("/j/{code}", name="jurisdiction_page")
+def jurisdiction_page(
+    request: Request, session: SessionDep, user: CurrentUser, code: str, cursor: str | None = None
+):
+    jurisdiction = taxonomy.jurisdiction_by_code(session, code)
+    return _list_page(
+        request,
+        session,
+        user,
+        service.ThreadFilters(jurisdiction=code),
+        jurisdiction.name,
+        cursor,
+        watch=("jurisdiction", jurisdiction.code, jurisdiction.id),
+    )
+
+
+@router.get("/i/{slug}", name="instrument_page")
+def instrument_page(
+    request: Request, session: SessionDep, user: CurrentUser, slug: str, cursor: str | None = None
+):
+    instrument = taxonomy.instrument_by_slug(session, slug)
+    return _list_page(request, session, user, service.ThreadFilters(instrument=slug), instrument.name, cursor)
+
+
+@router.get("/tag/{name}", name="tag_page")
+def tag_page(request: Request, session: SessionDep, user: CurrentUser, name: str, cursor: str | None = None):
+    return _list_page(
+        request,
+        session,
+        user,
+        service.ThreadFilters(tag=name),
+        _("Tagged “%(tag)s”", tag=taxonomy.normalise_tag(name)),
+        cursor,
+    )
+
+
+@router.get("/coverage", name="coverage")
+def coverage(request: Request, session: SessionDep, user: CurrentUser, all: bool = False):
+    sectors, jurisdictions, cells = service.coverage(session, all_jurisdictions=all)
+    return render(
+        request,
+        "forum/coverage.html",
+        {"sectors": sectors, "jurisdictions": jurisdictions, "cells": cells, "show_all": all},
+    )
+
+
+# --- Writing a thread ----------------------------------------------------------------------------
+
+
+def _new_thread_form(request: Request, session, form: dict, status_code: int = 200, **context):
+    return render(
+        request,
+        "forum/new_thread.html",
+        {
+            "form": form,
+            "sectors": taxonomy.list_sectors(session),
+            "jurisdictions": taxonomy.list_jurisdictions(session),
+            "instruments": taxonomy.list_instruments(session),
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/threads/new", name="new_thread_page")
+def new_thread_page(
+    request: Request, session: SessionDep, user: CurrentUser, sector: str = "", jurisdiction: str = ""
+):
+    draft = service.get_draft(session, user, "thread")
+    fields = service.draft_fields(draft)
+    form = {
+        "title": draft.title if draft else "",
+        "body": draft.body if draft else "",
+        "sector": fields.get("sector") or sector,
+        "jurisdictions": fields.get("jurisdictions") or ([jurisdiction] if jurisdiction else []),
+        "instruments": fields.get("instruments") or [],
+        "tags": fields.get("tags") or "",
+    }
+    return _new_thread_form(
+        request, session, form, draft_restored=bool(draft and (draft.body or draft.title))
+    )
+
+
+@router.post("/threads/new", name="new_thread")
+def new_thread(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    title: FormStr = "",
+    body: FormStr = "",
+    sector: FormStr = "",
+    jurisdictions: FormList = None,
+    instruments: FormList = None,
+    tags: FormStr = "",
+    action: FormStr = "publish",
+):
+    jurisdictions = [j for j in (jurisdictions or []) if j]
+    instruments = [i for i in (instruments or []) if i]
+    form = {
+        "title": title,
+        "body": body,
+        "sector": sector,
+        "jurisdictions": jurisdictions,
+        "instruments": instruments,
+        "tags": tags,
+    }
+    if action == "preview":
+        return _new_thread_form(request, session, form, preview=render_markdown(body))
+    if action == "save_draft":
+        service.save_draft(
+            session,
+            user,
+            "thread",
+            title=title,
+            body=body,
+            fields={
+                "sector": sector,
+                "jurisdictions": jurisdictions,
+                "instruments": instruments,
+                "tags": tags,
+            },
+        )
+        return _new_thread_form(request, session, form, draft_saved=True)
+    try:
+        with session.begin_nested():
+            thread = service.create_thread(
+                session,
+                user,
+                ThreadCreate(
+                    title=title[:500],
+                    body=body,
+                    sector=sector,
+                    jurisdictions=jurisdictions[:20],
+                    instruments=instruments[:20],
+                    tags=tags,
+                ),
+            )
+    except AppError as error:
+        return _new_thread_form(request, session, form, 422, errors=_errors(error))
+    return redirect(request, service.thread_url(thread), _("Your thread was published."))
+
+
+# --- Replying ------------------------------------------------------------------------------------
+
+
+def _reply_form(
+    request: Request,
+    session,
+    user,
+    thread,
+    parent_id: int | None,
+    body: str,
+    status_code: int = 200,
+    **context,
+):
+    parent = None
+    if parent_id:
+        parent, parent_author = service.post_for_quote(session, user, parent_id)
+        context["parent_author"] = parent_author
+    return render(
+        request,
+        "forum/reply.html",
+        {
+            "thread": thread,
+            "parent": parent,
+            "form": {"body": body},
+            "draft_key": service.reply_draft_key(thread.id, parent_id),
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/t/{thread_id}/reply", name="reply_page")
+def reply_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    thread_id: int,
+    parent: int | None = None,
+    quote: bool = False,
+):
+    thread = service.get_thread(session, user, thread_id)
+    draft = service.get_draft(session, user, service.reply_draft_key(thread.id, parent))
+    body = draft.body if draft else ""
+    if quote and parent:
+        quoted, author = service.post_for_quote(session, user, parent)
+        body = service.quote_markdown(quoted, author) + body
+    return _reply_form(
+        request, session, user, thread, parent, body, draft_restored=bool(draft and draft.body)
+    )
+
+
+@router.post("/t/{thread_id}/reply", name="reply")
+def reply(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    thread_id: int,
+    body: FormStr = "",
+    parent_id: FormStr = "",
+    action: FormStr = "publish",
+):
+    thread = service.get_thread(session, user, thread_id)
+    parent = int(parent_id) if parent_id.isdigit() else None
+    if action == "preview":
+        return _reply_form(request, session, user, thread, parent, body, preview=render_markdown(body))
+    if action == "save_draft":
+        service.save_draft(session, user, service.reply_draft_key(thread.id, parent), body=body)
+        return _reply_form(request, session, user, thread, parent, body, draft_saved=True)
+    try:
+        with session.begin_nested():
+            post = service.reply(session, user, thread.id, body, parent)
+    except AppError as error:
+        if error.status_code == 403:
+            raise
+        return _reply_form(request, session, user, thread, parent, body, 422, errors=_errors(error))
+    return redirect(request, service.post_url(thread, post.id), _("Your reply was posted."))
+
+
+# --- Editing, deleting, revisions ------------------------------------------------------------------
+
+
+@router.get("/posts/{post_id}/edit", name="edit_post_page")
+def edit_post_page(request: Request, session: SessionDep, user: CurrentUser, post_id: int):
+    post = service.get_post(session, post_id)
+    service.permissions.check_can_see_post(user, post)
+    service.permissions.check_can_edit_post(user, post)
+    thread = service.get_thread(session, user, post.thread_id)
+    return render(
+        request,
+        "forum/edit.html",
+        {"post": post, "thread": thread, "form": {"body": post.body, "base_revision": post.revision}},
+    )
+
+
+@router.post("/posts/{post_id}/edit", name="edit_post")
+def edit_post(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    post_id: int,
+    body: FormStr = "",
+    base_revision: FormStr = "0",
+    reason: FormStr = "",
+    action: FormStr = "save",
+):
+    post = service.get_post(session, post_id)
+    thread = service.get_thread(session, user, post.thread_id)
+    base = int(base_revision) if base_revision.isdigit() else 0
+    form = {"body": body, "base_revision": base, "reason": reason}
+    if action == "preview":
+        return render(
+            request,
+            "forum/edit.html",
+            {"post": post, "thread": thread, "form": form, "preview": render_markdown(body)},
+        )
+    try:
+        with session.begin_nested():
+            post = service.edit_post(session, user, post_id, body, base, reason)
+    except service.StaleEdit as error:
+        # Nothing lost: the member's text comes back beside the current version, and the form now
+        # builds on the current revision.
+        return render(
+            request,
+            "forum/edit.html",
+            {
+                "post": error.current,
+                "thread": thread,
+                "conflict": error.message,
+                "rejected": error.rejected,
+                "form": {"body": body, "base_revision": error.current.revision, "reason": reason},
+            },
+            status_code=409,
+        )
+    except AppError as error:
+        if error.status_code in (403, 404):
+            raise
+        return render(
+            request,
+            "forum/edit.html",
+            {"post": post, "thread": thread, "form": form, "errors": _errors(error)},
+            status_code=422,
+        )
+    return redirect(request, service.post_url(thread, post.id), _("Your changes were saved."))
+
+
+@router.post("/posts/{post_id}/delete", name="delete_post")
+def delete_post(request: Request, session: SessionDep, user: CurrentUser, post_id: int):
+    post = service.delete_post(session, user, post_id)
+    return redirect(request, service.post_url(post.thread_id, post.id), _("Your post was deleted."))
+
+
+@router.get("/posts/{post_id}/revisions", name="post_revisions")
+def post_revisions(request: Request, session: SessionDep, user: CurrentUser, post_id: int):
+    post, rows = service.revisions(session, user, post_id)
+    thread = service.get_thread(session, user, post.thread_id)
+    diffs = [
+        (
+            rows[i],
+            rows[i - 1] if i else None,
+            service.diff_lines(rows[i - 1][0].body, rows[i][0].body) if i else [],
+        )
+        for i in range(len(rows))
+    ]
+    return render(
+        request, "forum/revisions.html", {"post": post, "thread": thread, "diffs": list(reversed(diffs))}
+    )
+
+
+# --- Bookmarks, watching, notifications ------------------------------------------------------------
+
+
+@router.post("/posts/{post_id}/bookmark", name="bookmark")
+def bookmark(request: Request, session: SessionDep, user: CurrentUser, post_id: int, on: FormStr = "1"):
+    post = service.set_bookmark(session, user, post_id, on == "1")
+    message = _("Bookmarked.") if on == "1" else _("Bookmark removed.")
+    return redirect(request, service.post_url(post.thread_id, post.id), message)
+
+
+@router.get("/bookmarks", name="bookmarks")
+def bookmarks(request: Request, session: SessionDep, user: CurrentUser):
+    return render(request, "forum/bookmarks.html", {"bookmarks": service.list_bookmarks(session, user)})
+
+
+@router.post("/watch", name="watch")
+def watch(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    target_type: FormStr = "",
+    key: FormStr = "",
+    on: FormStr = "1",
+    next: FormStr = "/",
+):
+    from app.forum.api import _watch_target
+
+    target_id = _watch_target(session, target_type, key)
+    if on == "1":
+        notifications.watch(session, user, target_type, target_id)
+        message = _("You are watching it: new activity will reach your notifications.")
+    else:
+        notifications.unwatch(session, user, target_type, target_id)
+        message = _("You stopped watching it.")
+    return redirect(request, safe_next(next), message)
+
+
+@router.get("/notifications", name="notifications")
+def notifications_page(request: Request, session: SessionDep, user: CurrentUser):
+    items = notifications.list_notifications(session, user)
+    return render(request, "notifications/list.html", {"items": items, "describe": notifications.describe})
+
+
+@router.post("/notifications/read", name="notifications_read")
+def notifications_read(request: Request, session: SessionDep, user: CurrentUser):
+    notifications.mark_read(session, user)
+    return redirect(request, "/notifications", _("All notifications are marked as read."))
+
+
+@router.post("/profile/mail", name="mail_preference")
+def mail_preference(request: Request, session: SessionDep, user: CurrentUser, mail_preference: FormStr = ""):
+    notifications.set_mail_preference(session, user, mail_preference)
+    return redirect(request, "/profile#mail", _("Your mail preference was saved."))
+
+
+# --- Reading a thread ----------------------------------------------------------------------------
+
+
+@router.get("/t/{thread_id}", name="thread_page")
+@router.get("/t/{thread_id}/{slug}", name="thread_page_slug")
+def thread_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    thread_id: int,
+    slug: str = "",
+    view: str = "tree",
+    cursor: str | None = None,
+):
+    thread = service.get_thread(session, user, thread_id)
+    thread_view = service.thread_views(session, user, [thread])[0]
+    flat = view == "flat"
+    posts, next_cursor = service.thread_posts(session, user, thread, cursor, flat=flat)
+    last_read = thread_view.last_read_post_id or 0
+    for post_view in posts:
+        post_view.new = post_view.post.id > last_read and thread_view.last_read_post_id is not None
+    # Opening a thread is reading it: the unread marker and its notifications catch up.
+    service.mark_thread_read(session, user, thread, thread_view.last_read_post_id)
+    notifications.mark_thread_notifications_read(session, user, thread.id)
+    draft = service.get_draft(session, user, service.reply_draft_key(thread.id))
+    return render(
+        request,
+        "forum/thread.html",
+        {
+            "t": thread_view,
+            "thread": thread,
+            "posts": posts,
+            "next_cursor": next_cursor,
+            "flat": flat,
+            "max_indent": MAX_INDENT,
+            "watching": notifications.is_watching(session, user, "thread", thread.id),
+            "reply_body": draft.body if draft else "",
+            "thread_url": service.thread_url(thread),
+        },
+    )

@@ -1,0 +1,52 @@
+"""Who may do what with threads and posts. can_* for templates; check_* raise for services."""
+
+from app.accounts.models import User
+from app.accounts.permissions import is_moderator
+from app.errors import Forbidden, NotFound
+from app.forum.models import Post, PostState, Thread
+from app.i18n import _
+
+
+def can_reply(user: User | None, thread: Thread) -> bool:
+    """Locked threads take no replies, except from moderators (who may need to explain the lock)."""
+    return user is not None and (not thread.locked or is_moderator(user))
+
+
+def can_see_post_body(user: User | None, post: Post) -> bool:
+    if post.state == PostState.visible:
+        return True
+    # Hidden posts stay readable to moderators (marked); deleted posts are gone for everyone.
+    return post.state == PostState.hidden and is_moderator(user)
+
+
+def can_edit_post(user: User | None, post: Post) -> bool:
+    if user is None or post.state == PostState.deleted:
+        return False
+    if is_moderator(user):
+        return True
+    return post.author_id == user.id and post.state == PostState.visible
+
+
+def can_delete_post(user: User | None, post: Post) -> bool:
+    return user is not None and post.author_id == user.id and post.state == PostState.visible
+
+
+def check_can_reply(user: User, thread: Thread) -> None:
+    if not can_reply(user, thread):
+        raise Forbidden(_("This thread is locked: it takes no new replies."))
+
+
+def check_can_see_post(user: User, post: Post) -> None:
+    """A post whose text the viewer may not see is "not found" for body-level operations."""
+    if not can_see_post_body(user, post):
+        raise NotFound(_("No such post."))
+
+
+def check_can_edit_post(user: User, post: Post) -> None:
+    if not can_edit_post(user, post):
+        raise Forbidden(_("You can edit only your own posts."))
+
+
+def check_can_delete_post(user: User, post: Post) -> None:
+    if not can_delete_post(user, post):
+        raise Forbidden(_("You can delete only your own posts."))

@@ -1,0 +1,669 @@
+"""Threads and posts: every query and state change, with permissions checked here.
+
+Reads load what a page shows with a fixed number of queries whatever the size of the thread; writes
+keep counters with SQL increments (never read-modify-write) and notify in the same transaction.
+"""
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, or_, tuple_, update
+from sqlmodel import Session, select
+
+from app.accounts.models import User
+from app.db import write_soon
+from app.errors import Conflict, Invalid, NotFound, ValidationFailed
+from app.forum import permissions
+from app.forum.models import (
+    Bookmark,
+    Draft,
+    Post,
+    PostRevision,
+    PostState,
+    ReadState,
+    Thread,
+    ThreadInstrument,
+    ThreadJurisdiction,
+    ThreadTag,
+)
+from app.forum.schemas import ThreadCreate
+from app.i18n import _
+from app.notifications import service as notifications
+from app.pagination import decode_cursor, encode_cursor
+from app.sanitize import render_markdown
+from app.taxonomy import service as taxonomy
+from app.taxonomy.models import Instrument, Jurisdiction, Sector, Tag
+from app.timeutil import utcnow
+
+MAX_TITLE = 200
+MAX_BODY = 100_000
+THREAD_PAGE_POSTS = 200
+LIST_PAGE_SIZE = 30
+MENTION_PATTERN = re.compile(r"(?<![\w@/])@([a-z0-9][a-z0-9._-]{0,39}[a-z0-9_]|[a-z0-9])", re.IGNORECASE)
+
+
+def _path_segment(post_id: int) -> str:
+    return f"{post_id:010d}"
+
+
+def thread_url(thread: Thread) -> str:
+    return f"/t/{thread.id}/{thread.slug}" if thread.slug else f"/t/{thread.id}"
+
+
+def post_url(thread: Thread | int, post_id: int) -> str:
+    thread_id = thread if isinstance(thread, int) else thread.id
+    return f"/t/{thread_id}#post-{post_id}"
+
+
+def _clean_title(title: str) -> str:
+    return " ".join("".join(ch for ch in (title or "") if ch.isprintable()).split())
+
+
+def _check_body(body: str, field_name: str = "body") -> str:
+    if not (body or "").strip():
+        raise ValidationFailed({field_name: _("Write something first: the post is empty.")})
+    if len(body) > MAX_BODY:
+        raise ValidationFailed({field_name: _("A post can hold at most %(n)d characters.", n=MAX_BODY)})
+    return body
+
+
+def mentioned_handles(body: str) -> list[str]:
+    # Code spans and blocks are not mentions.
+    text = re.sub(r"```.*?```|`[^`]*`", " ", body or "", flags=re.DOTALL)
+    return list(dict.fromkeys(m.lower() for m in MENTION_PATTERN.findall(text)))
+
+
+# --- Threads -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ThreadView:
+    """A thread with what a page or the API shows of it, loaded in a fixed number of queries."""
+
+    thread: Thread
+    sector: Sector
+    jurisdictions: list[Jurisdiction] = field(default_factory=list)
+    instruments: list[Instrument] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    author: User | None = None
+    unread: int | None = None
+    last_read_post_id: int | None = None
+
+
+def create_thread(session: Session, user: User, data: ThreadCreate) -> Thread:
+    """Start a thread with its opening post; everything is checked before anything is written."""
+    errors: dict[str, str] = {}
+    title = _clean_title(data.title)
+    if not title:
+        errors["title"] = _("Give the thread a title.")
+    elif len(title) > MAX_TITLE:
+        errors["title"] = _("Use at most %(n)d characters for the title.", n=MAX_TITLE)
+    try:
+        _check_body(data.body)
+    except ValidationFailed as error:
+        errors.update(error.errors)
+    sector = None
+    try:
+        sector = taxonomy.sector_by_slug(session, data.sector)
+        if sector.archived:
+            errors["sector"] = _("This sector is archived; choose another.")
+    except NotFound:
+        errors["sector"] = _("Choose a sector.")
+    jurisdictions, instruments, tags = [], [], []
+    try:
+        jurisdictions = taxonomy.resolve_many(
+            session, Jurisdiction, Jurisdiction.code, data.jurisdictions, "jurisdictions"
+        )
+        if not jurisdictions:
+            errors["jurisdictions"] = _("Choose at least one jurisdiction.")
+    except ValidationFailed as error:
+        errors.update(error.errors)
+    try:
+        instruments = taxonomy.resolve_many(
+            session, Instrument, Instrument.slug, data.instruments, "instruments"
+        )
+    except ValidationFailed as error:
+        errors.update(error.errors)
+    try:
+        tags = taxonomy.parse_tags(data.tags)
+    except ValidationFailed as error:
+        errors.update(error.errors)
+    if errors:
+        raise ValidationFailed(errors)
+
+    now = utcnow()
+    thread = Thread(
+        title=title,
+        slug=taxonomy.slugify(title)[:120],
+        sector_id=sector.id,
+        author_id=user.id,
+        created_at=now,
+        last_activity_at=now,
+    )
+    session.add(thread)
+    session.flush()
+    session.add_all([ThreadJurisdiction(thread_id=thread.id, jurisdiction_id=j.id) for j in jurisdictions])
+    session.add_all([ThreadInstrument(thread_id=thread.id, instrument_id=i.id) for i in instruments])
+    session.add_all(
+        [ThreadTag(thread_id=thread.id, tag_id=t.id) for t in taxonomy.get_or_create_tags(session, tags)]
+    )
+    post = _add_post(session, user, thread, data.body, parent=None, now=now)
+    thread.last_post_id = post.id
+    session.add(thread)
+    delete_draft(session, user, "thread")
+    notifications.watch(session, user, "thread", thread.id)
+    _mark_read(session, user, thread.id, post.id)
+    notifications.notify_new_thread(
+        session, user, thread, post, [j.id for j in jurisdictions], mentioned_handles(data.body)
+    )
+    return thread
+
+
+def _add_post(
+    session: Session, user: User, thread: Thread, body: str, parent: Post | None, now: datetime
+) -> Post:
+    post = Post(
+        thread_id=thread.id,
+        parent_id=parent.id if parent else None,
+        author_id=user.id,
+        body=body,
+        body_html=render_markdown(body),
+        created_at=now,
+        depth=(parent.depth + 1) if parent else 0,
+    )
+    session.add(post)
+    session.flush()
+    post.path = f"{parent.path}.{_path_segment(post.id)}" if parent else _path_segment(post.id)
+    session.add(post)
+    session.add(PostRevision(post_id=post.id, revision=1, body=body, editor_id=user.id, created_at=now))
+    return post
+
+
+def get_thread(session: Session, user: User, thread_id: int) -> Thread:
+    thread = session.get(Thread, thread_id)
+    if thread is None:
+        raise NotFound(_("No such thread."))
+    return thread
+
+
+def thread_views(session: Session, user: User | None, threads: list[Thread]) -> list[ThreadView]:
+    """Taxonomy, tags, authors and unread counts for a page of threads: six queries, any page size."""
+    if not threads:
+        return []
+    ids = [t.id for t in threads]
+    sectors = {
+        s.id: s for s in session.exec(select(Sector).where(Sector.id.in_({t.sector_id for t in threads})))
+    }
+    views = {t.id: ThreadView(thread=t, sector=sectors[t.sector_id]) for t in threads}
+    for thread_id, jurisdiction in session.exec(
+        select(ThreadJurisdiction.thread_id, Jurisdiction)
+        .join(Jurisdiction)
+        .where(ThreadJurisdiction.thread_id.in_(ids))
+        .order_by(Jurisdiction.name)
+    ):
+        views[thread_id].jurisdictions.append(jurisdiction)
+    for thread_id, instrument in session.exec(
+        select(ThreadInstrument.thread_id, Instrument)
+        .join(Instrument)
+        .where(ThreadInstrument.thread_id.in_(ids))
+        .order_by(Instrument.year)
+    ):
+        views[thread_id].instruments.append(instrument)
+    for thread_id, name in session.exec(
+        select(ThreadTag.thread_id, Tag.name).join(Tag).where(ThreadTag.thread_id.in_(ids)).order_by(Tag.name)
+    ):
+        views[thread_id].tags.append(name)
+    authors = {u.id: u for u in session.exec(select(User).where(User.id.in_({t.author_id for t in threads})))}
+    for view in views.values():
+        view.author = authors.get(view.thread.author_id)
+    if user is not None:
+        read = dict(
+            session.exec(
+                select(ReadState.thread_id, ReadState.last_read_post_id).where(
+                    ReadState.user_id == user.id, ReadState.thread_id.in_(ids)
+                )
+            ).all()
+        )
+        # "N new": visible posts after the last one read, counted in one grouped query.
+        unread_rows = session.exec(
+            select(Post.thread_id, func.count())
+            .outerjoin(ReadState, and_(ReadState.thread_id == Post.thread_id, ReadState.user_id == user.id))
+            .where(
+                Post.thread_id.in_(ids),
+                Post.state == PostState.visible,
+                Post.id > func.coalesce(ReadState.last_read_post_id, 0),
+            )
+            .group_by(Post.thread_id)
+        ).all()
+        unread = dict(unread_rows)
+        for view in views.values():
+            view.last_read_post_id = read.get(view.thread.id)
+            view.unread = unread.get(view.thread.id, 0)
+    return [views[i] for i in ids]
+
+
+@dataclass
+class ThreadFilters:
+    sector: str | None = None
+    jurisdiction: str | None = None
+    instrument: str | None = None
+    tag: str | None = None
+    author_id: int | None = None
+
+
+def list_threads(
+    session: Session,
+    user: User | None,
+    filters: ThreadFilters,
+    cursor: str | None = None,
+    limit: int = LIST_PAGE_SIZE,
+) -> tuple[list[ThreadView], str | None]:
+    """Pinned threads first, then by last activity; keyset-paginated on (pinned, last_activity_at, id)."""
+    limit = max(1, min(limit, 100))
+    statement = select(Thread)
+    if filters.sector:
+        statement = statement.where(Thread.sector_id == taxonomy.sector_by_slug(session, filters.sector).id)
+    if filters.jurisdiction:
+        jurisdiction = taxonomy.jurisdiction_by_code(session, filters.jurisdiction)
+        statement = statement.where(
+            Thread.id.in_(
+                select(ThreadJurisdiction.thread_id).where(
+                    ThreadJurisdiction.jurisdiction_id == jurisdiction.id
+                )
+            )
+        )
+    if filters.instrument:
+        instrument = taxonomy.instrument_by_slug(session, filters.instrument)
+        statement = statement.where(
+            Thread.id.in_(
+                select(ThreadInstrument.thread_id).where(ThreadInstrument.instrument_id == instrument.id)
+            )
+        )
+    if filters.tag:
+        tag = session.exec(select(Tag).where(Tag.name == taxonomy.normalise_tag(filters.tag))).first()
+        if tag is None:
+            return [], None
+        statement = statement.where(
+            Thread.id.in_(select(ThreadTag.thread_id).where(ThreadTag.tag_id == tag.id))
+        )
+    if filters.author_id:
+        statement = statement.where(Thread.author_id == filters.author_id)
+    after = decode_cursor(cursor, 3)
+    if after:
+        pinned, last_activity, last_id = after
+        try:
+            last_activity = datetime.fromisoformat(last_activity)
+            pinned, last_id = bool(pinned), int(last_id)
+        except (TypeError, ValueError):
+            raise Invalid(_("The page cursor is not valid; start from the first page.")) from None
+        # Descending on every key: rows "after" the cursor are smaller in (pinned, time, id).
+        statement = statement.where(
+            or_(
+                Thread.pinned < pinned,
+                and_(
+                    Thread.pinned == pinned,
+                    tuple_(Thread.last_activity_at, Thread.id) < tuple_(last_activity, last_id),
+                ),
+            )
+        )
+    statement = statement.order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
+    threads = list(session.exec(statement.limit(limit + 1)).all())
+    next_cursor = None
+    if len(threads) > limit:
+        threads = threads[:limit]
+        last = threads[-1]
+        next_cursor = encode_cursor([int(last.pinned), last.last_activity_at.isoformat(), last.id])
+    return thread_views(session, user, threads), next_cursor
+
+
+# --- Posts ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class PostView:
+    post: Post
+    author: User | None
+    body_visible: bool
+    bookmarked: bool = False
+    new: bool = False
+
+
+def thread_posts(
+    session: Session,
+    user: User,
+    thread: Thread,
+    cursor: str | None = None,
+    limit: int = THREAD_PAGE_POSTS,
+    flat: bool = False,
+) -> tuple[list[PostView], str | None]:
+    """Posts in tree order (or chronological when flat), keyset-paginated; two queries in all."""
+    statement = select(Post).where(Post.thread_id == thread.id)
+    key = Post.id if flat else Post.path
+    after = decode_cursor(cursor, 1)
+    if after:
+        statement = statement.where(key > (int(after[0]) if flat else str(after[0])))
+    posts = list(session.exec(statement.order_by(key).limit(limit + 1)).all())
+    next_cursor = None
+    if len(posts) > limit:
+        posts = posts[:limit]
+        next_cursor = encode_cursor([posts[-1].id if flat else posts[-1].path])
+    author_ids = {p.author_id for p in posts if p.author_id}
+    authors = (
+        {u.id: u for u in session.exec(select(User).where(User.id.in_(author_ids)))} if author_ids else {}
+    )
+    bookmarked = set()
+    if posts:
+        bookmarked = set(
+            session.exec(
+                select(Bookmark.post_id).where(
+                    Bookmark.user_id == user.id, Bookmark.post_id.in_([p.id for p in posts])
+                )
+            ).all()
+        )
+    return [
+        PostView(
+            post=p,
+            author=authors.get(p.author_id),
+            body_visible=permissions.can_see_post_body(user, p),
+            bookmarked=p.id in bookmarked,
+        )
+        for p in posts
+    ], next_cursor
+
+
+def get_post(session: Session, post_id: int) -> Post:
+    post = session.get(Post, post_id)
+    if post is None:
+        raise NotFound(_("No such post."))
+    return post
+
+
+def reply(session: Session, user: User, thread_id: int, body: str, parent_id: int | None = None) -> Post:
+    """Reply to the thread (the opening post) or to any post in it."""
+    thread = get_thread(session, user, thread_id)
+    permissions.check_can_reply(user, thread)
+    _check_body(body)
+    if parent_id is None:
+        parent = session.exec(
+            select(Post)
+            .where(Post.thread_id == thread.id, Post.parent_id.is_(None))
+            .order_by(Post.id)
+            .limit(1)
+        ).first()
+    else:
+        parent = session.get(Post, parent_id)
+        if parent is None or parent.thread_id != thread.id:
+            raise ValidationFailed({"parent_id": _("The post you are replying to is not in this thread.")})
+        if parent.state == PostState.deleted or not permissions.can_see_post_body(user, parent):
+            raise ValidationFailed({"parent_id": _("The post you are replying to was removed.")})
+    now = utcnow()
+    post = _add_post(session, user, thread, body, parent=parent, now=now)
+    # SQL increments: two processes replying at once both count.
+    session.execute(
+        update(Thread)
+        .where(Thread.id == thread.id)
+        .values(reply_count=Thread.reply_count + 1, last_activity_at=now, last_post_id=post.id)
+    )
+    delete_draft(session, user, reply_draft_key(thread.id, parent_id))
+    notifications.watch(session, user, "thread", thread.id)
+    _mark_read(session, user, thread.id, post.id)
+    notifications.notify_reply(session, user, thread, post, parent, mentioned_handles(body))
+    return post
+
+
+def edit_post(
+    session: Session, user: User, post_id: int, body: str, base_revision: int, reason: str = ""
+) -> Post:
+    """Save a new revision. An edit made from a stale revision is refused with 409, carrying the
+    current post and the rejected text, so nothing typed is lost."""
+    post = get_post(session, post_id)
+    permissions.check_can_see_post(user, post)
+    permissions.check_can_edit_post(user, post)
+    _check_body(body)
+    reason = " ".join((reason or "").split())[:300]
+    if base_revision != post.revision:
+        raise StaleEdit(post, body)
+    if body == post.body:
+        return post
+    now = utcnow()
+    # The WHERE on revision makes the check and the write one step: of two concurrent edits from
+    # the same base, exactly one wins.
+    changed = session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.revision == base_revision)
+        .values(body=body, body_html=render_markdown(body), revision=base_revision + 1, edited_at=now)
+    ).rowcount
+    if changed != 1:
+        session.refresh(post)
+        raise StaleEdit(post, body)
+    session.add(
+        PostRevision(
+            post_id=post.id,
+            revision=base_revision + 1,
+            body=body,
+            editor_id=user.id,
+            reason=reason,
+            created_at=now,
+        )
+    )
+    session.refresh(post)
+    if user.id != post.author_id:
+        from app.moderation.audit import record
+
+        record(
+            session,
+            user,
+            "post.edit",
+            "post",
+            post.id,
+            reason=reason,
+            before={"revision": base_revision},
+            after={"revision": base_revision + 1},
+        )
+    return post
+
+
+class StaleEdit(Conflict):
+    def __init__(self, current: Post, rejected: str):
+        super().__init__(
+            _(
+                "Someone saved a newer version of this post while you were editing. Your text is "
+                "below, next to the current version: merge them and save again."
+            )
+        )
+        self.current = current
+        self.rejected = rejected
+
+
+def delete_post(session: Session, user: User, post_id: int) -> Post:
+    """The author removes their post: the text leaves the view, the tree keeps its shape."""
+    post = get_post(session, post_id)
+    permissions.check_can_delete_post(user, post)
+    session.execute(update(Post).where(Post.id == post.id).values(state=PostState.deleted))
+    if post.parent_id is not None:
+        session.execute(
+            update(Thread).where(Thread.id == post.thread_id).values(reply_count=Thread.reply_count - 1)
+        )
+    session.execute(delete(Bookmark).where(Bookmark.post_id == post.id))
+    session.refresh(post)
+    return post
+
+
+def revisions(
+    session: Session, user: User, post_id: int
+) -> tuple[Post, list[tuple[PostRevision, User | None]]]:
+    post = get_post(session, post_id)
+    permissions.check_can_see_post(user, post)
+    rows = session.exec(
+        select(PostRevision, User)
+        .outerjoin(User, User.id == PostRevision.editor_id)
+        .where(PostRevision.post_id == post.id)
+        .order_by(PostRevision.revision)
+    ).all()
+    return post, list(rows)
+
+
+def diff_lines(before: str, after: str) -> list[tuple[str, str]]:
+    """Line diff between two revisions as (mark, line): "+" added, "-" removed, " " kept, "@" a gap."""
+    lines: list[tuple[str, str]] = []
+    for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=2):
+        if line.startswith(("---", "+++")):
+            continue
+        lines.append(("@", "…") if line.startswith("@@") else (line[:1], line[1:]))
+    return lines
+
+
+def post_for_quote(session: Session, user: User, post_id: int) -> tuple[Post, User | None]:
+    post = get_post(session, post_id)
+    permissions.check_can_see_post(user, post)
+    return post, session.get(User, post.author_id) if post.author_id else None
+
+
+def quote_markdown(post: Post, author: User | None) -> str:
+    name = author.display_name if author else _("a former member")
+    quoted = "\n".join(f"> {line}" if line else ">" for line in post.body.strip().splitlines())
+    return _("%(name)s wrote:", name=name) + f"\n{quoted}\n\n"
+
+
+# --- Reading state -------------------------------------------------------------------------------
+
+
+def _mark_read(session: Session, user: User, thread_id: int, post_id: int) -> None:
+    existing = session.get(ReadState, (user.id, thread_id))
+    if existing is None:
+        session.add(ReadState(user_id=user.id, thread_id=thread_id, last_read_post_id=post_id))
+        session.flush()
+    elif existing.last_read_post_id < post_id:
+        session.execute(
+            update(ReadState)
+            .where(
+                ReadState.user_id == user.id,
+                ReadState.thread_id == thread_id,
+                ReadState.last_read_post_id < post_id,
+            )
+            .values(last_read_post_id=post_id, updated_at=utcnow())
+        )
+
+
+def mark_thread_read(session: Session, user: User, thread: Thread, last_read_post_id: int | None) -> None:
+    """Called when a member opens a thread: writes only when there is something new to mark."""
+    if thread.last_post_id and (last_read_post_id or 0) < thread.last_post_id:
+        user_id, thread_id, post_id = user.id, thread.id, thread.last_post_id
+        write_soon(session, lambda s: _mark_read(s, s.get(User, user_id), thread_id, post_id))
+
+
+# --- Drafts --------------------------------------------------------------------------------------
+
+
+def reply_draft_key(thread_id: int, parent_id: int | None = None) -> str:
+    return f"reply:{thread_id}" + (f":{parent_id}" if parent_id else "")
+
+
+DRAFT_KEY = re.compile(r"^(thread|reply:\d+(:\d+)?)$")
+
+
+def save_draft(
+    session: Session, user: User, key: str, *, title: str = "", body: str = "", fields: dict | None = None
+) -> Draft:
+    """Keep what the member is typing, on the server, so any device can pick it up again."""
+    if not DRAFT_KEY.match(key or ""):
+        raise Invalid(_("Unknown draft."))
+    if len(body or "") > MAX_BODY:
+        raise ValidationFailed({"body": _("A post can hold at most %(n)d characters.", n=MAX_BODY)})
+    draft = session.exec(select(Draft).where(Draft.user_id == user.id, Draft.key == key)).first()
+    if draft is None:
+        draft = Draft(user_id=user.id, key=key)
+    draft.title = _clean_title(title)[:MAX_TITLE]
+    draft.body = body or ""
+    draft.fields = json.dumps(fields or {}, sort_keys=True)[:5000]
+    draft.updated_at = utcnow()
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def get_draft(session: Session, user: User, key: str) -> Draft | None:
+    return session.exec(select(Draft).where(Draft.user_id == user.id, Draft.key == key)).first()
+
+
+def delete_draft(session: Session, user: User, key: str) -> None:
+    session.execute(delete(Draft).where(Draft.user_id == user.id, Draft.key == key))
+
+
+def draft_fields(draft: Draft | None) -> dict:
+    if draft is None or not draft.fields:
+        return {}
+    try:
+        value = json.loads(draft.fields)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+# --- Bookmarks -----------------------------------------------------------------------------------
+
+
+def set_bookmark(session: Session, user: User, post_id: int, on: bool) -> Post:
+    post = get_post(session, post_id)
+    permissions.check_can_see_post(user, post)
+    existing = session.get(Bookmark, (user.id, post.id))
+    if on and existing is None:
+        session.add(Bookmark(user_id=user.id, post_id=post.id))
+    elif not on and existing is not None:
+        session.delete(existing)
+    return post
+
+
+def list_bookmarks(session: Session, user: User) -> list[tuple[Bookmark, Post, Thread, User | None]]:
+    rows = session.exec(
+        select(Bookmark, Post, Thread, User)
+        .join(Post, Post.id == Bookmark.post_id)
+        .join(Thread, Thread.id == Post.thread_id)
+        .outerjoin(User, User.id == Post.author_id)
+        .where(Bookmark.user_id == user.id)
+        .order_by(Bookmark.created_at.desc())
+        .limit(500)
+    ).all()
+    # A post hidden since it was bookmarked disappears from the list for those who cannot see it.
+    return [row for row in rows if permissions.can_see_post_body(user, row[1])]
+
+
+# --- Home and coverage ---------------------------------------------------------------------------
+
+
+@dataclass
+class SectorSummary:
+    sector: Sector
+    thread_count: int
+    last_activity_at: datetime | None
+
+
+def sector_summaries(session: Session) -> list[SectorSummary]:
+    counts = {
+        row[0]: (row[1], row[2])
+        for row in session.exec(
+            select(Thread.sector_id, func.count(), func.max(Thread.last_activity_at)).group_by(
+                Thread.sector_id
+            )
+        ).all()
+    }
+    return [
+        SectorSummary(sector, *counts.get(sector.id, (0, None))) for sector in taxonomy.list_sectors(session)
+    ]
+
+
+def coverage(session: Session, all_jurisdictions: bool = False):
+    """Thread counts crossing sectors with jurisdictions, in one grouped query."""
+    rows = session.exec(
+        select(Thread.sector_id, ThreadJurisdiction.jurisdiction_id, func.count())
+        .join(ThreadJurisdiction, ThreadJurisdiction.thread_id == Thread.id)
+        .group_by(Thread.sector_id, ThreadJurisdiction.jurisdiction_id)
+    ).all()
+    cells = {(sector_id, jurisdiction_id): count for sector_id, jurisdiction_id, count in rows}
+    sectors = taxonomy.list_sectors(session)
+    used = {jurisdiction_id for _sector, jurisdiction_id in cells}
+    jurisdictions = [j for j in taxonomy.list_jurisdictions(session) if all_jurisdictions or j.id in used]
+    return sectors, jurisdictions, cells

@@ -1,0 +1,196 @@
+"""Taxonomy: lookups by stable key, tag normalisation, and the administrators' edits."""
+
+import re
+import unicodedata
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.accounts import permissions
+from app.accounts.models import User
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import _
+from app.moderation.audit import record
+from app.taxonomy.models import Instrument, Jurisdiction, Sector, Tag
+
+MAX_TAGS = 10
+TAG_PATTERN = re.compile(r"[^\w\- .'/&]+", re.UNICODE)
+
+
+def normalise_tag(raw: str) -> str:
+    """Lower-case, trimmed, inner white space collapsed, at most 60 characters."""
+    text = unicodedata.normalize("NFKC", raw or "").lower()
+    text = TAG_PATTERN.sub(" ", text)
+    return " ".join(text.split())[:60].strip()
+
+
+def parse_tags(raw: str | list[str] | None) -> list[str]:
+    """Tags from a comma-separated string or a list: normalised, deduplicated, in order given."""
+    items = raw.split(",") if isinstance(raw, str) else list(raw or [])
+    seen: list[str] = []
+    for item in items:
+        tag = normalise_tag(str(item))
+        if tag and tag not in seen:
+            seen.append(tag)
+    if len(seen) > MAX_TAGS:
+        raise ValidationFailed({"tags": _("Use at most %(n)d tags.", n=MAX_TAGS)})
+    return seen
+
+
+def get_or_create_tags(session: Session, names: list[str]) -> list[Tag]:
+    if not names:
+        return []
+    existing = {tag.name: tag for tag in session.exec(select(Tag).where(Tag.name.in_(names))).all()}
+    tags = []
+    for name in names:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            session.add(tag)
+            session.flush()
+        tags.append(tag)
+    return tags
+
+
+def list_sectors(session: Session, include_archived: bool = False) -> list[Sector]:
+    statement = select(Sector).order_by(Sector.position, Sector.name)
+    if not include_archived:
+        statement = statement.where(Sector.archived.is_(False))
+    return list(session.exec(statement).all())
+
+
+def list_jurisdictions(session: Session, include_archived: bool = False) -> list[Jurisdiction]:
+    # Regional and international bodies first: they are few and often wanted.
+    statement = select(Jurisdiction).order_by(Jurisdiction.kind.desc(), Jurisdiction.name)
+    if not include_archived:
+        statement = statement.where(Jurisdiction.archived.is_(False))
+    return list(session.exec(statement).all())
+
+
+def list_instruments(session: Session, include_archived: bool = False) -> list[Instrument]:
+    statement = select(Instrument).order_by(Instrument.year, Instrument.name)
+    if not include_archived:
+        statement = statement.where(Instrument.archived.is_(False))
+    return list(session.exec(statement).all())
+
+
+def sector_by_slug(session: Session, slug: str) -> Sector:
+    sector = session.exec(select(Sector).where(Sector.slug == (slug or "").strip().lower())).first()
+    if sector is None:
+        raise NotFound(_("No such sector: %(slug)s.", slug=slug))
+    return sector
+
+
+def jurisdiction_by_code(session: Session, code: str) -> Jurisdiction:
+    """By ISO code or slug, case-insensitively ("fr", "FR", "European-Union")."""
+    wanted = (code or "").strip()
+    jurisdiction = session.exec(
+        select(Jurisdiction).where(func.lower(Jurisdiction.code) == wanted.lower())
+    ).first()
+    if jurisdiction is None:
+        raise NotFound(_("No such jurisdiction: %(code)s.", code=code))
+    return jurisdiction
+
+
+def instrument_by_slug(session: Session, slug: str) -> Instrument:
+    instrument = session.exec(
+        select(Instrument).where(Instrument.slug == (slug or "").strip().lower())
+    ).first()
+    if instrument is None:
+        raise NotFound(_("No such instrument: %(slug)s.", slug=slug))
+    return instrument
+
+
+def resolve_many(session: Session, model, key_column, keys: list[str], field: str, active_only: bool = True):
+    """Rows for a list of keys, all or an error naming the unknown ones (nothing half-applied)."""
+    wanted = [k.strip().lower() for k in keys if k and k.strip()]
+    if not wanted:
+        return []
+    statement = select(model).where(func.lower(key_column).in_(wanted))
+    rows = {getattr(row, key_column.key).lower(): row for row in session.exec(statement).all()}
+    unknown = [k for k in wanted if k not in rows or (active_only and rows[k].archived)]
+    if unknown:
+        raise ValidationFailed({field: _("Unknown %(what)s: %(keys)s.", what=field, keys=", ".join(unknown))})
+    ordered = []
+    for key in wanted:
+        if rows[key] not in ordered:
+            ordered.append(rows[key])
+    return ordered
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:80]
+
+
+# --- Administration ------------------------------------------------------------------------------
+
+TAXONOMY_MODELS = {
+    "sector": (Sector, Sector.slug),
+    "instrument": (Instrument, Instrument.slug),
+    "jurisdiction": (Jurisdiction, Jurisdiction.code),
+}
+
+
+def add_entry(session: Session, admin: User, kind: str, *, name: str, key: str = "", year: int | None = None):
+    """Add a sector, instrument or regional jurisdiction; the key (slug) is fixed from then on."""
+    permissions.check_can_manage_users(admin)
+    model, key_column = TAXONOMY_MODELS[kind]
+    name = " ".join((name or "").split())[:200]
+    if not name:
+        raise ValidationFailed({"name": _("Enter a name.")})
+    key = slugify(key or name)
+    if not key:
+        raise ValidationFailed({"key": _("Enter a key of letters and digits.")})
+    if session.exec(select(model).where(key_column == key)).first():
+        raise Conflict(_("The key %(key)s is already used.", key=key), field="key")
+    values = {key_column.key: key, "name": name}
+    if kind == "instrument":
+        values["year"] = year
+    if kind == "jurisdiction":
+        values["kind"] = "region"
+    if kind == "sector":
+        values["position"] = (session.exec(select(func.max(Sector.position))).one() or 0) + 1
+    entry = model(**values)
+    session.add(entry)
+    session.flush()
+    record(session, admin, f"{kind}.create", kind, entry.id, after={"key": key, "name": name})
+    return entry
+
+
+def rename_entry(session: Session, admin: User, kind: str, entry_id: int, name: str):
+    permissions.check_can_manage_users(admin)
+    model, _key = TAXONOMY_MODELS[kind]
+    entry = session.get(model, entry_id)
+    if entry is None:
+        raise NotFound(_("Not found."))
+    name = " ".join((name or "").split())[:200]
+    if not name:
+        raise ValidationFailed({"name": _("Enter a name.")})
+    if entry.name != name:
+        record(
+            session,
+            admin,
+            f"{kind}.rename",
+            kind,
+            entry.id,
+            before={"name": entry.name},
+            after={"name": name},
+        )
+        entry.name = name
+        session.add(entry)
+    return entry
+
+
+def set_archived(session: Session, admin: User, kind: str, entry_id: int, archived: bool):
+    """Archived entries keep their threads but are no longer offered for new ones."""
+    permissions.check_can_manage_users(admin)
+    model, _key = TAXONOMY_MODELS[kind]
+    entry = session.get(model, entry_id)
+    if entry is None:
+        raise NotFound(_("Not found."))
+    if entry.archived != archived:
+        record(session, admin, f"{kind}.{'archive' if archived else 'unarchive'}", kind, entry.id)
+        entry.archived = archived
+        session.add(entry)
+    return entry
