@@ -40,3 +40,58 @@ def make_invitation(database, inviter: User | None, email: str = "invitee@exampl
     with database.unit_of_work() as session:
         invitation, url = accounts.create_invitation(session, inviter, email=email, role=role)
         return invitation, url.split("token=", 1)[1]
+
+
+def make_thread(
+    database,
+    author: User,
+    *,
+    title: str = "Charging online sales of fake pesticides",
+    body: str = "An analysis of the **offence** charged.",
+    sector: str = "pesticides-agrochemicals",
+    jurisdictions: list[str] | None = None,
+    instruments: list[str] | None = None,
+    tags: list[str] | str | None = None,
+):
+    from app.forum import service as forum
+    from app.forum.schemas import ThreadCreate
+
+    with database.unit_of_work() as session:
+        return forum.create_thread(
+            session,
+            author,
+            ThreadCreate(
+                title=title,
+                body=body,
+                sector=sector,
+                jurisdictions=jurisdictions or ["KE"],
+                instruments=instruments or [],
+                tags=tags or [],
+            ),
+        )
+
+
+def make_reply(database, author: User, thread, body: str = "A reply.", parent_id: int | None = None):
+    from app.forum import service as forum
+
+    with database.unit_of_work() as session:
+        return forum.reply(session, author, thread.id, body, parent_id)
+
+
+def set_post_state(database, post_id: int, state: str, reason: str = "") -> None:
+    """Stands in for the moderation actions of a later issue: the state a moderator would set."""
+    from sqlalchemy import update
+
+    from app.forum.models import Post
+
+    with database.unit_of_work() as session:
+        session.execute(update(Post).where(Post.id == post_id).values(state=state, hidden_reason=reason))
+
+
+def set_thread(database, thread_id: int, **values) -> None:
+    from sqlalchemy import update
+
+    from app.forum.models import Thread
+
+    with database.unit_of_work() as session:
+        session.execute(update(Thread).where(Thread.id == thread_id).values(**values))

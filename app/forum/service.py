@@ -300,15 +300,11 @@ def list_threads(
         except (TypeError, ValueError):
             raise Invalid(_("The page cursor is not valid; start from the first page.")) from None
         # Descending on every key: rows "after" the cursor are smaller in (pinned, time, id).
-        statement = statement.where(
-            or_(
-                Thread.pinned < pinned,
-                and_(
-                    Thread.pinned == pinned,
-                    tuple_(Thread.last_activity_at, Thread.id) < tuple_(last_activity, last_id),
-                ),
-            )
-        )
+        older = tuple_(Thread.last_activity_at, Thread.id) < tuple_(last_activity, last_id)
+        if pinned:
+            statement = statement.where(or_(Thread.pinned.is_(False), and_(Thread.pinned.is_(True), older)))
+        else:
+            statement = statement.where(Thread.pinned.is_(False), older)
     statement = statement.order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
     threads = list(session.exec(statement.limit(limit + 1)).all())
     next_cursor = None

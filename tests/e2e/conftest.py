@@ -1,6 +1,7 @@
 """End-to-end fixtures: Debian's Chromium for pytest-playwright, the app as a real uvicorn server
 on a socket bound here (no free-port race) with its own data directory, and an axe check."""
 
+import json
 import os
 import shutil
 import socket
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,8 @@ ADMIN_PASSWORD = "correct horse battery staple admin"
 STARTUP_SECONDS = 20
 # The health check talks to 127.0.0.1 directly, whatever http_proxy says.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# The environment each running server was started with, by its URL: the CLI helpers below use it.
+_SERVER_ENVS: dict[str, dict[str, str]] = {}
 
 
 @pytest.fixture(scope="session")
@@ -110,6 +114,7 @@ def base_url(tmp_path_factory) -> Iterator[str]:
         "FORUM_SMTP_URL": "",
     }
     env.pop("FORUM_DATABASE_URL", None)
+    _SERVER_ENVS[url] = env
     try:
         _cli(env, "db", "upgrade")
         _cli(
@@ -158,6 +163,47 @@ def base_url(tmp_path_factory) -> Iterator[str]:
                 proc.wait()
         if server_errors := log.read_text().strip():
             print(f"\n--- app server log ({log}) ---\n{server_errors}", file=sys.stderr)
+
+
+def app_cli(base_url: str, *args: str, stdin: str | None = None) -> str:
+    """`python -m app ARGS` against the data directory of the server at base_url; its output."""
+    return _cli(_SERVER_ENVS[base_url], *args, stdin=stdin)
+
+
+def api(base_url: str, method: str, path: str, payload: dict | None = None, token: str | None = None):
+    """A JSON call to the server under test (no proxy); the decoded answer, or a failed test."""
+    headers = {"Accept": "application/json"}
+    if payload is not None:
+        headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(f"{base_url}{path}", data=data, headers=headers, method=method)
+    try:
+        with _OPENER.open(request, timeout=10) as response:
+            text = response.read().decode()
+    except urllib.error.HTTPError as error:
+        pytest.fail(f"{method} {path} answered {error.code}: {error.read().decode()}", pytrace=False)
+    return json.loads(text) if text else None
+
+
+def admin_token(base_url: str) -> str:
+    """A personal access token of the CLI-made admin, from `python -m app token create`."""
+    return app_cli(base_url, "token", "create", "--email", ADMIN_EMAIL).strip()
+
+
+def create_member(
+    base_url: str, token: str, email: str, name: str, password: str, role: str = "expert", **fields
+) -> dict:
+    """A member made without the browser: an invitation by token (an admin's), registration by API."""
+    invitation = api(base_url, "POST", "/api/v1/invitations", {"email": email, "role": role}, token)
+    invite_token = urllib.parse.parse_qs(urllib.parse.urlsplit(invitation["url"]).query)["token"][0]
+    return api(
+        base_url,
+        "POST",
+        "/api/v1/register",
+        {"token": invite_token, "name": name, "password": password, **fields},
+    )
 
 
 def axe_violations(page) -> list[dict]:

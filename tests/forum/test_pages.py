@@ -1,0 +1,217 @@
+"""The discussion pages as a member without JavaScript uses them: plain forms, 303s, re-rendered errors."""
+
+import re
+
+import pytest
+from sqlalchemy import event
+
+from tests.conftest import csrf_from
+from tests.factories import make_reply, make_thread, make_user, set_post_state, set_thread
+
+NEW_THREAD = {
+    "title": "Fake cigarettes sold through a bonded warehouse",
+    "sector": "tobacco",
+    "jurisdictions": ["FR", "european-union"],
+    "instruments": ["fctc-protocol"],
+    "tags": "excise, warehouses",
+    "body": "The **customs** court found…",
+}
+
+
+def test_new_thread_preview_draft_and_publish(signed_in, expert):
+    client = signed_in(expert)
+    token = csrf_from(client.get("/threads/new").text)
+    preview = client.post("/threads/new", data={**NEW_THREAD, "action": "preview", "csrf_token": token})
+    assert preview.status_code == 200 and "<strong>customs</strong>" in preview.text
+    assert 'value="Fake cigarettes sold through a bonded warehouse"' in preview.text  # input kept
+    client.post("/threads/new", data={**NEW_THREAD, "action": "save_draft", "csrf_token": token})
+    restored = client.get("/threads/new")
+    assert (
+        "Your saved draft was restored" in restored.text and "The **customs** court found…" in restored.text
+    )
+    assert '<option value="FR" selected>' in restored.text
+    published = client.post(
+        "/threads/new", data={**NEW_THREAD, "action": "publish", "csrf_token": token}, follow_redirects=False
+    )
+    assert published.status_code == 303
+    page = client.get(published.headers["location"])
+    assert "<h1>Fake cigarettes sold through a bonded warehouse</h1>" in page.text
+    assert "France" in page.text and "FCTC Protocol" in page.text and "#excise" in page.text
+    assert "Your saved draft was restored" not in client.get("/threads/new").text
+
+
+def test_new_thread_errors_keep_the_input(signed_in, expert):
+    client = signed_in(expert)
+    token = csrf_from(client.get("/threads/new").text)
+    response = client.post(
+        "/threads/new",
+        data={**NEW_THREAD, "jurisdictions": [], "sector": "", "action": "publish", "csrf_token": token},
+    )
+    assert response.status_code == 422
+    assert "Choose a sector" in response.text and "Choose at least one jurisdiction" in response.text
+    assert "The **customs** court found…" in response.text
+
+
+def test_reply_quote_and_nesting_on_the_thread_page(signed_in, database, expert, moderator):
+    thread = make_thread(database, moderator, body="Opening analysis")
+    answer = make_reply(database, moderator, thread, "The court erred.\n\nSecond paragraph.")
+    client = signed_in(expert)
+    form = client.get(f"/t/{thread.id}/reply?parent={answer.id}&quote=1")
+    assert "Moe Moderator wrote:\n&gt; The court erred.\n&gt;\n&gt; Second paragraph." in form.text
+    response = client.post(
+        f"/t/{thread.id}/reply",
+        data={"body": "Respectfully, no.", "parent_id": str(answer.id), "csrf_token": csrf_from(form.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and re.fullmatch(
+        rf"/t/{thread.id}#post-\d+", response.headers["location"]
+    )
+    page = client.get(f"/t/{thread.id}")
+    nested = re.search(
+        r'<article class="post depth-(\d)[^"]*" id="post-(\d+)"', page.text.split("Respectfully")[0][-600:]
+    )
+    assert nested and nested.group(1) == "2"
+
+
+def test_empty_reply_is_refused_and_nothing_posted(signed_in, database, expert):
+    thread = make_thread(database, expert)
+    client = signed_in(expert)
+    response = client.post(
+        f"/t/{thread.id}/reply",
+        data={"body": "   ", "csrf_token": csrf_from(client.get(f"/t/{thread.id}").text)},
+    )
+    assert response.status_code == 422 and "the post is empty" in response.text
+    assert "0 replies" in client.get(f"/t/{thread.id}").text
+
+
+def test_locked_thread_shows_no_reply_form_and_refuses_a_post(signed_in, database, expert):
+    thread = make_thread(database, expert)
+    set_thread(database, thread.id, locked=True)
+    client = signed_in(expert)
+    page = client.get(f"/t/{thread.id}")
+    assert "Post reply" not in page.text and "locked" in page.text
+    response = client.post(
+        f"/t/{thread.id}/reply", data={"body": "Let me in", "csrf_token": csrf_from(page.text)}
+    )
+    assert response.status_code == 403
+
+
+def test_stale_edit_page_gives_both_texts_back(signed_in, database, expert):
+    thread = make_thread(database, expert, body="Original text")
+    client = signed_in(expert)
+    post_id = int(re.search(r"/posts/(\d+)/edit", client.get(f"/t/{thread.id}").text).group(1))
+    edit_form = client.get(f"/posts/{post_id}/edit")
+    token = csrf_from(edit_form.text)
+    first = client.post(
+        f"/posts/{post_id}/edit",
+        data={"body": "Edited in another tab", "base_revision": "1", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert first.status_code == 303
+    stale = client.post(
+        f"/posts/{post_id}/edit",
+        data={"body": "My careful rewrite", "base_revision": "1", "csrf_token": token},
+    )
+    assert stale.status_code == 409
+    assert "Edited in another tab" in stale.text and stale.text.count("My careful rewrite") >= 2
+    assert 'name="base_revision" value="2"' in stale.text
+    diff = client.get(f"/posts/{post_id}/revisions")
+    assert 'class="diff-removed"' in diff.text and 'class="diff-added"' in diff.text
+    assert "Original text" in diff.text and "Edited in another tab" in diff.text
+
+
+def test_delete_own_post_from_the_page(signed_in, database, expert):
+    thread = make_thread(database, expert)
+    post = make_reply(database, expert, thread, "Posted too fast")
+    client = signed_in(expert)
+    page = client.get(f"/t/{thread.id}")
+    client.post(f"/posts/{post.id}/delete", data={"csrf_token": csrf_from(page.text)})
+    page = client.get(f"/t/{thread.id}")
+    assert "Posted too fast" not in page.text and "Deleted by its author" in page.text
+
+
+def test_hidden_post_text_never_reaches_an_expert_page(signed_in, database, expert, moderator):
+    thread = make_thread(database, moderator)
+    post = make_reply(database, moderator, thread, "Witness address: 12 Rue X")
+    set_post_state(database, post.id, "hidden", "confidential")
+    client = signed_in(expert)
+    for path in [
+        f"/t/{thread.id}",
+        f"/t/{thread.id}?view=flat",
+        f"/t/{thread.id}/reply?parent={post.id}&quote=1",
+        f"/posts/{post.id}/revisions",
+        f"/posts/{post.id}/edit",
+        "/bookmarks",
+    ]:
+        assert "12 Rue X" not in client.get(path).text, path
+
+
+def test_bookmark_from_the_page(signed_in, database, expert):
+    thread = make_thread(database, expert, title="Bookmarked thread")
+    client = signed_in(expert)
+    page = client.get(f"/t/{thread.id}")
+    post_id = re.search(r'action="/posts/(\d+)/bookmark"', page.text).group(1)
+    client.post(f"/posts/{post_id}/bookmark", data={"on": "1", "csrf_token": csrf_from(page.text)})
+    assert "Bookmarked thread" in client.get("/bookmarks").text
+
+
+def test_lists_show_pinned_first_and_new_counts(signed_in, database, expert, moderator):
+    old = make_thread(database, moderator, title="Old pinned guidance", sector="tobacco")
+    make_thread(database, moderator, title="Fresh question", sector="tobacco")
+    set_thread(database, old.id, pinned=True)
+    client = signed_in(expert)
+    page = client.get("/s/tobacco").text
+    assert page.index("Old pinned guidance") < page.index("Fresh question")
+    assert "1 new" in page
+    home = client.get("/").text
+    assert "Tobacco" in home and "Fresh question" in home
+
+
+@pytest.mark.parametrize("path", ["/s/nope", "/j/atlantis", "/i/nope", "/t/999999", "/posts/999999/edit"])
+def test_unknown_things_are_friendly_404_pages(signed_in, expert, path):
+    response = signed_in(expert).get(path)
+    assert response.status_code == 404 and "<html" in response.text
+
+
+def test_coverage_page_links_cells_to_filtered_lists(signed_in, database, expert):
+    make_thread(database, expert, sector="firearms", jurisdictions=["BR"])
+    page = signed_in(expert).get("/coverage").text
+    assert 'href="/threads?sector=firearms&amp;jurisdiction=BR"' in page
+
+
+def test_thread_page_issues_the_same_number_of_queries_for_10_and_200_posts(
+    signed_in, database, engine, expert
+):
+    small = make_thread(database, expert, title="Small")
+    large = make_thread(database, expert, title="Large")
+    other = make_user(database)
+    for thread, count in ((small, 10), (large, 200)):
+        parent = None
+        for number in range(count - 1):
+            post = make_reply(
+                database,
+                other if number % 2 else expert,
+                thread,
+                f"Reply {number}",
+                parent_id=parent.id if parent and number % 3 else None,
+            )
+            parent = post
+    client = signed_in(expert)
+
+    def queries(path: str) -> int:
+        client.get(path)  # the first view writes the read marker; measure the steady state
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len([s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))])
+
+    small_count, large_count = queries(f"/t/{small.id}"), queries(f"/t/{large.id}")
+    assert small_count > 5  # the listener sees the page's queries
+    assert small_count == large_count
