@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the models describe, on both engines."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
@@ -12,3 +13,61 @@ def test_migrated_schema_matches_the_models(engine):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
+
+
+def _fresh_database_url(kind: str, tmp_path):
+    """A new empty database of the given kind, and a function that drops it."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import POSTGRES_ADMIN_URL, _postgres_conninfo, skip_or_fail
+
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'forward.db'}", lambda: None
+    name = f"forum_forward_{uuid.uuid4().hex[:10]}"
+    admin = _postgres_conninfo(POSTGRES_ADMIN_URL)
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        skip_or_fail(f"PostgreSQL is not reachable: {error}")
+
+    def drop():
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_migrations_run_forwards_on_a_database_with_members(kind, tmp_path):
+    from sqlalchemy import text
+
+    from app.db import make_engine
+    from app.migrate import upgrade
+
+    url, drop = _fresh_database_url(kind, tmp_path)
+    try:
+        upgrade(url, "0001")
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            for email, name in [("a@example.org", "Élise Dupont"), ("b@example.org", "Elise Dupont")]:
+                connection.execute(
+                    text(
+                        "INSERT INTO user_account (email, display_name, organisation, country, role, status, "
+                        "suspension_reason, password_hash, password_changed_at, created_at) VALUES "
+                        "(:email, :name, '', 'FR', 'expert', 'active', '', 'x', :now, :now)"
+                    ),
+                    {"email": email, "name": name, "now": "2026-01-01 00:00:00"},
+                )
+        upgrade(url)
+        with engine.connect() as connection:
+            handles = connection.execute(text("SELECT handle FROM user_account ORDER BY id")).scalars().all()
+            sectors = connection.execute(text("SELECT count(*) FROM sector")).scalar_one()
+        engine.dispose()
+        assert handles == ["elise.dupont", "elise.dupont2"]
+        assert sectors == 14
+    finally:
+        drop()
