@@ -119,3 +119,58 @@ def test_concurrent_writes_through_two_workers_all_land(two_workers):
     engine.dispose()
     assert stored == acknowledged
     assert len(stored) == THREADS * WRITES_PER_THREAD
+
+
+def _request(port: int, token: str, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request(
+        method,
+        path,
+        body=json.dumps(body) if body is not None else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    response = connection.getresponse()
+    return response.status, json.loads(response.read().decode() or "{}")
+
+
+def test_concurrent_replies_keep_every_post_and_the_reply_count(two_workers):
+    port, token, path = two_workers
+    status, thread = _request(
+        port,
+        token,
+        "POST",
+        "/api/v1/threads",
+        {"title": "Busy thread", "body": "Opening", "sector": "tobacco", "jurisdictions": ["FR"]},
+    )
+    assert status == 201
+
+    def reply_many(worker: int) -> list[int]:
+        ids = []
+        for number in range(WRITES_PER_THREAD):
+            status, post = _request(
+                port,
+                token,
+                "POST",
+                f"/api/v1/threads/{thread['id']}/posts",
+                {"body": f"Reply {worker}-{number}"},
+            )
+            assert status == 201, post
+            ids.append(post["id"])
+        return ids
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        acknowledged = sorted(i for batch in pool.map(reply_many, range(THREADS)) for i in batch)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        stored = sorted(
+            connection.execute(
+                text("SELECT id FROM post WHERE thread_id = :t AND parent_id IS NOT NULL"),
+                {"t": thread["id"]},
+            ).scalars()
+        )
+        reply_count = connection.execute(
+            text("SELECT reply_count FROM thread WHERE id = :t"), {"t": thread["id"]}
+        ).scalar_one()
+    engine.dispose()
+    assert stored == acknowledged
+    assert reply_count == THREADS * WRITES_PER_THREAD
