@@ -18,6 +18,8 @@ from app.errors import AppError, ValidationFailed
 from app.forum import api as forum_api
 from app.forum import pages as forum_pages
 from app.i18n import _
+from app.moderation import api as moderation_api
+from app.moderation import pages as moderation_pages
 from app.pages import router as site_pages
 from app.security import SecurityHeadersMiddleware
 from app.taxonomy import pages as taxonomy_pages
@@ -108,4 +110,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(forum_pages.router)
     app.include_router(forum_api.router, prefix="/api/v1")
     app.include_router(taxonomy_pages.router)
+    app.include_router(moderation_pages.router)
+    app.include_router(moderation_api.router, prefix="/api/v1")
     return app

@@ -635,6 +635,15 @@ def _other_user(session: Session, admin: User, user_id: int) -> User:
     return user
 
 
+def _moderatable_user(session: Session, actor: User, user_id: int) -> User:
+    """Moderators suspend members; nobody moderates an administrator, nor themselves."""
+    from app.moderation.permissions import check_can_act_on_user
+
+    user = get_user(session, user_id)
+    check_can_act_on_user(actor, user)
+    return user
+
+
 def change_role(session: Session, admin: User, user_id: int, role: str) -> User:
     user = _other_user(session, admin, user_id)
     if role not in Role.__members__:
@@ -648,7 +657,7 @@ def change_role(session: Session, admin: User, user_id: int, role: str) -> User:
 
 def suspend_user(session: Session, admin: User, user_id: int, *, until: datetime | None, reason: str) -> User:
     """Suspend until a time (or indefinitely); sessions and tokens stop working at once."""
-    user = _other_user(session, admin, user_id)
+    user = _moderatable_user(session, admin, user_id)
     reason = _clean_text(reason, 1000)
     if not reason:
         raise ValidationFailed({"reason": _("Give a reason: the member will see it.")})
@@ -671,7 +680,11 @@ def suspend_user(session: Session, admin: User, user_id: int, *, until: datetime
 
 
 def reactivate_user(session: Session, admin: User, user_id: int) -> User:
-    user = _other_user(session, admin, user_id)
+    """Lift a suspension (moderators and admins) or a deactivation (admins only)."""
+    target = get_user(session, user_id)
+    user = (_other_user if target.status == UserStatus.deactivated else _moderatable_user)(
+        session, admin, user_id
+    )
     if user.status != UserStatus.active:
         record(session, admin, "user.reactivate", "user", user.id, before={"status": user.status})
         user.status, user.suspended_until, user.suspension_reason = UserStatus.active, None, ""

@@ -19,7 +19,8 @@ class Thread(SQLModel, table=True):
     __tablename__ = "thread"
     __table_args__ = (
         # The lists: pinned first, then by last activity, with the id as the keyset tie-breaker.
-        Index("ix_thread_listing", "pinned", "last_activity_at", "id"),
+        # Site-wide lists sort by the site-wide pin, sector lists by the sector pin.
+        Index("ix_thread_listing", "pinned_globally", "last_activity_at", "id"),
         Index("ix_thread_sector_listing", "sector_id", "pinned", "last_activity_at", "id"),
     )
 
@@ -33,6 +34,10 @@ class Thread(SQLModel, table=True):
     last_post_id: int | None = None
     locked: bool = False
     pinned: bool = False
+    # Pinned on the home page and the list of all threads too (administrators only).
+    pinned_globally: bool = False
+    # Set when merged into another thread: its permalink redirects there.
+    merged_into_id: int | None = Field(default=None, foreign_key="thread.id")
     # Visible posts other than the opening one; kept by SQL increments, never read-modify-write.
     reply_count: int = 0
 

@@ -4,6 +4,7 @@ watching, notifications, coverage. Parse the form, call the service, redirect or
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
 
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
@@ -11,6 +12,7 @@ from app.errors import AppError, ValidationFailed
 from app.forum import service
 from app.forum.schemas import ThreadCreate
 from app.i18n import _
+from app.moderation import permissions as moderation_permissions
 from app.notifications import service as notifications
 from app.sanitize import render_markdown
 from app.security import safe_next
@@ -487,6 +489,9 @@ def thread_page(
     cursor: str | None = None,
 ):
     thread = service.get_thread(session, user, thread_id)
+    if thread.merged_into_id:
+        # Permalinks never break: a merged thread's address leads to the thread it joined.
+        return RedirectResponse(f"/t/{thread.merged_into_id}", status_code=301)
     thread_view = service.thread_views(session, user, [thread])[0]
     flat = view == "flat"
     posts, next_cursor = service.thread_posts(session, user, thread, cursor, flat=flat)
@@ -495,8 +500,9 @@ def thread_page(
         post_view.new = post_view.post.id > last_read and thread_view.last_read_post_id is not None
     # Opening a thread is reading it: the unread marker and its notifications catch up.
     service.mark_thread_read(session, user, thread, thread_view.last_read_post_id)
-    notifications.mark_thread_notifications_read(session, user, thread.id)
+    marked = notifications.mark_thread_notifications_read(session, user, thread.id)
     draft = service.get_draft(session, user, service.reply_draft_key(thread.id))
+    can_moderate = moderation_permissions.can_moderate_sector(session, user, thread.sector_id)
     return render(
         request,
         "forum/thread.html",
@@ -510,5 +516,11 @@ def thread_page(
             "watching": notifications.is_watching(session, user, "thread", thread.id),
             "reply_body": draft.body if draft else "",
             "thread_url": service.thread_url(thread),
+            "can_moderate": can_moderate,
+            "unread_notifications": max(0, notifications.unread_count(session, user) - marked),
+            # The moderator tools' choices, loaded only for those who see the tools.
+            "sectors": taxonomy.list_sectors(session) if can_moderate else [],
+            "jurisdictions": taxonomy.list_jurisdictions(session) if can_moderate else [],
+            "instruments": taxonomy.list_instruments(session) if can_moderate else [],
         },
     )

@@ -291,6 +291,9 @@ def list_threads(
         )
     if filters.author_id:
         statement = statement.where(Thread.author_id == filters.author_id)
+    # A pin in a sector shows in that sector's list; a site-wide pin (administrators) everywhere.
+    pin = Thread.pinned if filters.sector else Thread.pinned_globally
+    statement = statement.where(Thread.merged_into_id.is_(None))
     after = decode_cursor(cursor, 3)
     if after:
         pinned, last_activity, last_id = after
@@ -299,19 +302,20 @@ def list_threads(
             pinned, last_id = bool(pinned), int(last_id)
         except (TypeError, ValueError):
             raise Invalid(_("The page cursor is not valid; start from the first page.")) from None
-        # Descending on every key: rows "after" the cursor are smaller in (pinned, time, id).
+        # Descending on every key: rows "after" the cursor are smaller in (pin, time, id).
         older = tuple_(Thread.last_activity_at, Thread.id) < tuple_(last_activity, last_id)
         if pinned:
-            statement = statement.where(or_(Thread.pinned.is_(False), and_(Thread.pinned.is_(True), older)))
+            statement = statement.where(or_(pin.is_(False), and_(pin.is_(True), older)))
         else:
-            statement = statement.where(Thread.pinned.is_(False), older)
-    statement = statement.order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
+            statement = statement.where(pin.is_(False), older)
+    statement = statement.order_by(pin.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
     threads = list(session.exec(statement.limit(limit + 1)).all())
     next_cursor = None
     if len(threads) > limit:
         threads = threads[:limit]
         last = threads[-1]
-        next_cursor = encode_cursor([int(last.pinned), last.last_activity_at.isoformat(), last.id])
+        pinned = last.pinned if filters.sector else last.pinned_globally
+        next_cursor = encode_cursor([int(pinned), last.last_activity_at.isoformat(), last.id])
     return thread_views(session, user, threads), next_cursor
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Text
+from sqlalchemy import DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.timeutil import utcnow
@@ -20,3 +20,32 @@ class AuditEntry(SQLModel, table=True):
     # JSON text of what changed ({"before": ..., "after": ...}) where it applies.
     detail: str = Field(default="", sa_type=Text())
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(), index=True)
+
+
+class Flag(SQLModel, table=True):
+    """A member's report on a post; one per member and post."""
+
+    __tablename__ = "flag"
+    __table_args__ = (
+        UniqueConstraint("post_id", "reporter_id"),
+        Index("ix_flag_open", "resolved_at", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True, ondelete="CASCADE")
+    reporter_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    reason: str = Field(max_length=20)  # off_topic | inappropriate | confidential | spam | other
+    note: str = Field(default="", max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+    resolved_at: datetime | None = Field(default=None, sa_type=DateTime())
+    resolution: str = Field(default="", max_length=20)  # hidden | dismissed
+    resolver_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+
+
+class ModeratorSector(SQLModel, table=True):
+    """A moderator with rows here acts only in these sectors; one without rows, in all."""
+
+    __tablename__ = "moderator_sector"
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    sector_id: int = Field(foreign_key="sector.id", primary_key=True, ondelete="CASCADE")

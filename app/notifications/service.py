@@ -223,16 +223,18 @@ def mark_read(session: Session, user: User, notification_id: int | None = None) 
     session.execute(statement.values(read_at=utcnow()))
 
 
-def mark_thread_notifications_read(session: Session, user: User, thread_id: int) -> None:
-    """Reading a thread reads its notifications; a cheap check first, so most views write nothing."""
+def mark_thread_notifications_read(session: Session, user: User, thread_id: int) -> int:
+    """Reading a thread reads its notifications; a cheap check first, so most views write nothing.
+    Returns how many it marks, so the page being shown can already count them as read."""
     unread = (
         Notification.user_id == user.id,
         Notification.thread_id == thread_id,
         Notification.read_at.is_(None),
     )
-    if session.exec(select(Notification.id).where(*unread).limit(1)).first() is None:
-        return
-    write_soon(session, lambda s: s.execute(update(Notification).where(*unread).values(read_at=utcnow())))
+    marked = session.exec(select(func.count()).select_from(Notification).where(*unread)).one()
+    if marked:
+        write_soon(session, lambda s: s.execute(update(Notification).where(*unread).values(read_at=utcnow())))
+    return marked
 
 
 def open_notification(session: Session, user: User, notification_id: int) -> Notification:

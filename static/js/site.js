@@ -11,7 +11,9 @@ document.addEventListener("focusin", (event) => {
 
 function debounce(fn, ms) {
   let timer = null;
-  return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+  const run = (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+  run.cancel = () => clearTimeout(timer);
+  return run;
 }
 
 function csrfOf(form) {
@@ -64,8 +66,11 @@ function enhanceEditor(form) {
     }
   }, 800);
 
-  form.addEventListener("input", () => { preview(); saveDraft(); });
-  form.addEventListener("change", saveDraft);
+  // Once the form is sent, no late autosave may bring the posted text back as a draft.
+  let submitting = false;
+  form.addEventListener("submit", () => { submitting = true; saveDraft.cancel(); preview.cancel(); });
+  form.addEventListener("input", () => { if (!submitting) { preview(); saveDraft(); } });
+  form.addEventListener("change", () => { if (!submitting) saveDraft(); });
 }
 
 window.addEventListener("DOMContentLoaded", () => {

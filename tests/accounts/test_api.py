@@ -93,12 +93,13 @@ def test_an_expert_opening_admin_pages_gets_403(signed_in, expert, path):
     assert signed_in(expert).get(path).status_code == 403
 
 
-def test_a_moderator_cannot_manage_accounts(anonymous, database, moderator, expert):
+def test_a_moderator_cannot_change_roles_or_list_accounts(anonymous, database, moderator, expert):
     token = make_token(database, moderator)
     response = anonymous.post(
-        f"/api/v1/users/{expert.id}/suspend", json={"reason": "x"}, headers=_bearer(token)
+        f"/api/v1/users/{expert.id}/role", json={"role": "admin"}, headers=_bearer(token)
     )
     assert response.status_code == 403
+    assert anonymous.get("/api/v1/users", headers=_bearer(token)).status_code == 403
 
 
 def test_admin_changes_a_role_and_it_is_audited(anonymous, database, admin, expert):

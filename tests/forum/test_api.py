@@ -216,7 +216,7 @@ def test_an_expert_never_reads_a_hidden_post_but_a_moderator_does(api, database,
 
 def test_thread_list_is_keyset_paginated_with_pinned_first(api, database, expert):
     threads = [make_thread(database, expert, title=f"Thread {n}") for n in range(7)]
-    set_thread(database, threads[2].id, pinned=True)
+    set_thread(database, threads[2].id, pinned=True, pinned_globally=True)
     seen, cursor = [], None
     while True:
         page = api.get(

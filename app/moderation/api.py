@@ -1,0 +1,216 @@
+"""/api/v1 routes for moderation: thin adapters over app.moderation.service."""
+
+import json
+from datetime import datetime
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from app.db import SessionDep
+from app.deps import CsrfProtected, CurrentUser
+from app.forum import service as forum
+from app.forum.api import author_read, post_read, thread_read
+from app.moderation import service
+from app.moderation.schemas import (
+    FlagIn,
+    MergeIn,
+    MoveIn,
+    PinIn,
+    ReasonIn,
+    ResolveIn,
+    SplitIn,
+    TagRenameIn,
+    TaxonomyIn,
+)
+from app.timeutil import iso
+
+router = APIRouter(tags=["moderation"], dependencies=[CsrfProtected])
+
+
+def _thread(session, user, thread_id: int):
+    thread = forum.get_thread(session, user, thread_id)
+    return thread_read(forum.thread_views(session, user, [thread])[0])
+
+
+@router.post("/posts/{post_id}/flags", status_code=201)
+def report(session: SessionDep, user: CurrentUser, post_id: int, data: FlagIn):
+    flag = service.report_post(session, user, post_id, data.reason, data.note)
+    return {
+        "id": flag.id,
+        "post_id": flag.post_id,
+        "reason": flag.reason,
+        "note": flag.note,
+        "created_at": iso(flag.created_at),
+    }
+
+
+@router.get("/moderation/flags")
+def flags(session: SessionDep, user: CurrentUser):
+    groups = service.open_reports(session, user)
+    return {
+        "items": [
+            {
+                "post": post_read(group.post, group.author, True).model_dump(mode="json"),
+                "thread_id": group.thread.id,
+                "title": group.thread.title,
+                "flags": [
+                    {
+                        "id": flag.id,
+                        "reason": flag.reason,
+                        "note": flag.note,
+                        "reporter": author_read(reporter),
+                        "created_at": iso(flag.created_at),
+                    }
+                    for flag, reporter in group.flags
+                ],
+            }
+            for group in groups
+        ],
+        "next_cursor": None,
+    }
+
+
+@router.post("/moderation/flags/{post_id}/resolve")
+def resolve(session: SessionDep, user: CurrentUser, post_id: int, data: ResolveIn):
+    return {"resolved": service.resolve_reports(session, user, post_id, data.action, data.reason)}
+
+
+@router.post("/posts/{post_id}/hide")
+def hide(session: SessionDep, user: CurrentUser, post_id: int, data: ReasonIn):
+    changed = service.hide_post(session, user, post_id, data.reason)
+    post = forum.get_post(session, post_id)
+    return {"changed": changed, "post": post_read(post, None, True)}
+
+
+@router.post("/posts/{post_id}/unhide")
+def unhide(session: SessionDep, user: CurrentUser, post_id: int, data: ReasonIn | None = None):
+    changed = service.unhide_post(session, user, post_id, data.reason if data else "")
+    post = forum.get_post(session, post_id)
+    return {"changed": changed, "post": post_read(post, None, True)}
+
+
+@router.post("/threads/{thread_id}/lock")
+def lock(session: SessionDep, user: CurrentUser, thread_id: int, data: ReasonIn | None = None):
+    service.lock_thread(session, user, thread_id, data.reason if data else "")
+    return _thread(session, user, thread_id)
+
+
+@router.post("/threads/{thread_id}/unlock")
+def unlock(session: SessionDep, user: CurrentUser, thread_id: int, data: ReasonIn | None = None):
+    service.unlock_thread(session, user, thread_id, data.reason if data else "")
+    return _thread(session, user, thread_id)
+
+
+@router.post("/threads/{thread_id}/pin")
+def pin(session: SessionDep, user: CurrentUser, thread_id: int, data: PinIn | None = None):
+    data = data or PinIn()
+    service.pin_thread(session, user, thread_id, data.site_wide, data.reason)
+    return _thread(session, user, thread_id)
+
+
+@router.post("/threads/{thread_id}/unpin")
+def unpin(session: SessionDep, user: CurrentUser, thread_id: int, data: ReasonIn | None = None):
+    service.unpin_thread(session, user, thread_id, data.reason if data else "")
+    return _thread(session, user, thread_id)
+
+
+@router.post("/threads/{thread_id}/move")
+def move(session: SessionDep, user: CurrentUser, thread_id: int, data: MoveIn):
+    service.move_thread(session, user, thread_id, data.sector, data.reason)
+    return _thread(session, user, thread_id)
+
+
+@router.post("/threads/{thread_id}/taxonomy")
+def retag(session: SessionDep, user: CurrentUser, thread_id: int, data: TaxonomyIn):
+    service.set_thread_taxonomy(
+        session,
+        user,
+        thread_id,
+        jurisdictions=data.jurisdictions,
+        instruments=data.instruments,
+        tags=data.tags,
+        reason=data.reason,
+    )
+    return _thread(session, user, thread_id)
+
+
+@router.post("/threads/{thread_id}/merge")
+def merge(session: SessionDep, user: CurrentUser, thread_id: int, data: MergeIn):
+    target = service.merge_threads(session, user, thread_id, data.target_id, data.reason)
+    return _thread(session, user, target.id)
+
+
+@router.post("/threads/{thread_id}/split", status_code=201)
+def split(session: SessionDep, user: CurrentUser, thread_id: int, data: SplitIn):
+    new = service.split_thread(session, user, thread_id, data.post_ids, data.title, data.reason)
+    return _thread(session, user, new.id)
+
+
+@router.post("/tags/{name}/rename")
+def rename_tag(session: SessionDep, user: CurrentUser, name: str, data: TagRenameIn):
+    tag = service.rename_tag(session, user, name, data.new_name)
+    return {"name": tag.name}
+
+
+def _filters(actor: str, action: str, target_type: str, target_id: int | None, since: str, until: str):
+    return service.AuditFilters(
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        since=service.parse_day(since, "since"),
+        until=service.parse_day(until, "until"),
+    )
+
+
+@router.get("/audit-log")
+def audit_log(
+    session: SessionDep,
+    user: CurrentUser,
+    actor: str = "",
+    action: str = "",
+    target_type: str = "",
+    target_id: int | None = None,
+    since: str = "",
+    until: str = "",
+    cursor: str | None = None,
+):
+    rows, next_cursor = service.audit_entries(
+        session, user, _filters(actor, action, target_type, target_id, since, until), cursor
+    )
+    return {
+        "items": [
+            {
+                "id": entry.id,
+                "created_at": iso(entry.created_at),
+                "actor": author_read(actor_user),
+                "action": entry.action,
+                "target_type": entry.target_type,
+                "target_id": entry.target_id,
+                "reason": entry.reason,
+                "detail": json.loads(entry.detail) if entry.detail else None,
+            }
+            for entry, actor_user in rows
+        ],
+        "next_cursor": next_cursor,
+    }
+
+
+@router.get("/audit-log.csv")
+def audit_log_csv(
+    session: SessionDep,
+    user: CurrentUser,
+    actor: str = "",
+    action: str = "",
+    target_type: str = "",
+    target_id: int | None = None,
+    since: str = "",
+    until: str = "",
+):
+    content = service.audit_csv(session, user, _filters(actor, action, target_type, target_id, since, until))
+    name = f"audit-log-{datetime.now().date().isoformat()}.csv"
+    return Response(
+        content,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
