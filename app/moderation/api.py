@@ -214,3 +214,12 @@ def audit_log_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+class SectorsIn(ReasonIn):
+    sectors: list[str] = []
+
+
+@router.post("/users/{user_id}/sectors")
+def moderator_sectors(session: SessionDep, user: CurrentUser, user_id: int, data: SectorsIn):
+    return {"sectors": service.set_moderator_sectors(session, user, user_id, data.sectors)}

@@ -648,3 +648,40 @@ def dashboard(session: Session, user: User) -> Dashboard:
         .limit(20)
     ).all()
     return Dashboard(reports, list(hidden), list(suspended), list(invitations))
+
+
+# --- Moderator scopes ----------------------------------------------------------------------------
+
+
+def set_moderator_sectors(session: Session, admin: User, user_id: int, sector_slugs: list[str]) -> list[str]:
+    """Scope a moderator to some sectors (none: every sector). Administrators only."""
+    from app.accounts.permissions import check_can_manage_users
+    from app.moderation.models import ModeratorSector
+    from app.taxonomy.models import Sector
+
+    check_can_manage_users(admin)
+    target = session.get(User, user_id)
+    if target is None:
+        raise NotFound(_("No such user."))
+    sectors = taxonomy.resolve_many(session, Sector, Sector.slug, sector_slugs, "sectors", active_only=False)
+    before = sorted(
+        session.exec(
+            select(Sector.slug)
+            .join(ModeratorSector, ModeratorSector.sector_id == Sector.id)
+            .where(ModeratorSector.user_id == target.id)
+        ).all()
+    )
+    after = sorted(s.slug for s in sectors)
+    if before != after:
+        session.execute(delete(ModeratorSector).where(ModeratorSector.user_id == target.id))
+        session.add_all([ModeratorSector(user_id=target.id, sector_id=s.id) for s in sectors])
+        record(
+            session,
+            admin,
+            "user.sectors",
+            "user",
+            target.id,
+            before={"sectors": before},
+            after={"sectors": after},
+        )
+    return after
