@@ -85,8 +85,31 @@ class Database:
     def unit_of_work(self, write: bool = True) -> Iterator[Session]:
         """One transaction for a CLI command or a background job: committed if no error."""
         with self.session(write=write) as session:
-            yield session
-            session.commit()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                run_hooks(session, "on_rollback")
+                raise
+            run_hooks(session, "after_commit")
+
+
+def on_rollback(session: Session, hook: Callable[[], None]) -> None:
+    """Undo an effect outside the database (a stored file) if the transaction does not commit."""
+    session.info.setdefault("on_rollback", []).append(hook)
+
+
+def after_commit(session: Session, hook: Callable[[], None]) -> None:
+    """Do something outside the database (remove a file) only once the transaction committed."""
+    session.info.setdefault("after_commit", []).append(hook)
+
+
+def run_hooks(session: Session, name: str) -> None:
+    for hook in session.info.pop(name, []):
+        try:
+            hook()
+        except Exception:  # noqa: BLE001  (cleanup must not hide the original outcome)
+            log.warning("%s hook failed", name, exc_info=True)
 
 
 def write_soon(session: Session, write: Callable[[Session], None]) -> None:
@@ -102,9 +125,14 @@ def get_session(request: Request) -> Iterator[Session]:
     with database.session(write=request.method not in SAFE_METHODS) as session:
         # render() reads the header's unread count through it.
         request.state.db = session
-        yield session
-        # Reached only when the route returned; an exception skips it and close() rolls back.
-        session.commit()
+        try:
+            yield session
+            # Reached only when the route returned; an exception skips it and close() rolls back.
+            session.commit()
+        except BaseException:
+            run_hooks(session, "on_rollback")
+            raise
+        run_hooks(session, "after_commit")
         database.run_deferred_writes(session)
 
 

@@ -91,9 +91,12 @@ async def verify_csrf(request: Request, auth: AuthDep) -> None:
     if not _origin_allowed(request):
         raise Forbidden(_("This request came from another site and was refused."))
     submitted = request.headers.get(CSRF_HEADER)
-    if submitted is None and request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
+    content_type = request.headers.get("content-type", "")
+    if submitted is None and content_type.startswith("multipart/form-data"):
+        # Uploads are streamed to disk by their route; reading the body here would spool it
+        # whole. Their forms carry the token in the action URL instead.
+        submitted = request.query_params.get(CSRF_FIELD)
+    elif submitted is None and content_type.startswith("application/x-www-form-urlencoded"):
         form = await request.form()
         value = form.get(CSRF_FIELD)
         submitted = value if isinstance(value, str) else None

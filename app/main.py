@@ -11,6 +11,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.accounts import api as accounts_api
 from app.accounts import pages as accounts_pages
+from app.attachments import api as attachments_api
+from app.attachments import pages as attachments_pages
 from app.config import ROOT, Settings, get_settings, use_settings
 from app.db import Database, make_engine
 from app.deps import SignInRequired
@@ -111,5 +113,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(forum_api.router, prefix="/api/v1")
     app.include_router(taxonomy_pages.router)
     app.include_router(moderation_pages.router)
+    app.include_router(attachments_pages.router)
+    app.include_router(attachments_api.router, prefix="/api/v1")
     app.include_router(moderation_api.router, prefix="/api/v1")
     return app

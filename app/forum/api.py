@@ -37,7 +37,7 @@ def author_read(user: User | None) -> AuthorRead | None:
     return AuthorRead.model_validate(user) if user else None
 
 
-def post_read(post, author: User | None, body_visible: bool) -> PostRead:
+def post_read(post, author: User | None, body_visible: bool, attachments: list | None = None) -> PostRead:
     """To a viewer who may not see it, a hidden or deleted post is a placeholder: state kept,
     text and attachments null."""
     return PostRead(
@@ -53,7 +53,19 @@ def post_read(post, author: User | None, body_visible: bool) -> PostRead:
         hidden_reason=post.hidden_reason if post.state == "hidden" else None,
         created_at=post.created_at,
         edited_at=post.edited_at,
-        attachments=[] if body_visible else None,
+        attachments=[
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "kind": a.kind,
+                "download_url": f"/api/v1/attachments/{a.id}/download",
+            }
+            for a in attachments or []
+        ]
+        if body_visible
+        else None,
     )
 
 
@@ -136,7 +148,7 @@ def get_thread(session: SessionDep, user: CurrentUser, thread_id: int):
     return thread_read(
         view,
         ThreadDetail,
-        posts=[post_read(p.post, p.author, p.body_visible) for p in posts],
+        posts=[post_read(p.post, p.author, p.body_visible, p.attachments) for p in posts],
         posts_next_cursor=next_cursor,
     )
 
@@ -152,7 +164,8 @@ def thread_posts(
 ):
     thread = service.get_thread(session, user, thread_id)
     posts, next_cursor = service.thread_posts(session, user, thread, cursor, limit, flat=flat)
-    return {"items": [post_read(p.post, p.author, p.body_visible) for p in posts], "next_cursor": next_cursor}
+    items = [post_read(p.post, p.author, p.body_visible, p.attachments) for p in posts]
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @router.post("/threads/{thread_id}/posts", response_model=PostRead, status_code=201)

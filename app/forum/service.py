@@ -329,6 +329,7 @@ class PostView:
     body_visible: bool
     bookmarked: bool = False
     new: bool = False
+    attachments: list = field(default_factory=list)
 
 
 def thread_posts(
@@ -363,12 +364,16 @@ def thread_posts(
                 )
             ).all()
         )
+    from app.attachments.service import for_posts
+
+    documents = for_posts(session, user, [p.id for p in posts if permissions.can_see_post_body(user, p)])
     return [
         PostView(
             post=p,
             author=authors.get(p.author_id),
             body_visible=permissions.can_see_post_body(user, p),
             bookmarked=p.id in bookmarked,
+            attachments=documents.get(p.id, []),
         )
         for p in posts
     ], next_cursor

@@ -1,0 +1,195 @@
+"""Decide what a file is by parsing it, never by its name, its declared type or magic bytes alone.
+
+Accepted: PDF, DOCX, ODT, RTF, TXT, PNG, JPEG. An HTML file that starts with "%PDF-" fools `file`;
+here it fails to parse as a PDF and is refused. SVG and HTML are never accepted."""
+
+import re
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.errors import LimitReachedError, PdfReadError
+
+from app.errors import AppError
+from app.i18n import _
+
+ACCEPTED = _("Accepted: PDF, Word (DOCX), OpenDocument text (ODT), RTF, plain text, PNG and JPEG.")
+MAX_PIXELS = 40_000_000
+MAX_ZIP_ENTRIES = 2_000
+MAX_ZIP_TOTAL = 200 * 1024 * 1024
+MAX_ZIP_RATIO = 100
+DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+ODT_MIME = "application/vnd.oasis.opendocument.text"
+MARKUP = re.compile(rb"^\s*(<\?xml|<!doctype\s+html|<html|<svg|<script|<head|<body|<iframe)", re.IGNORECASE)
+
+
+class UnsupportedType(AppError):
+    status_code = 415
+
+
+@dataclass
+class Detected:
+    kind: str  # pdf | docx | odt | rtf | txt | png | jpeg
+    content_type: str
+
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "odt": ODT_MIME,
+    "rtf": "application/rtf",
+    "txt": "text/plain; charset=utf-8",
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+}
+
+
+def _refuse(reason: str) -> UnsupportedType:
+    return UnsupportedType(f"{reason} {ACCEPTED}")
+
+
+def detect(path: Path) -> Detected:
+    with path.open("rb") as file:
+        head = file.read(8192)
+    if not head:
+        raise _refuse(_("The file is empty."))
+    if head.startswith(b"%PDF-"):
+        return _pdf(path)
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_document(path)
+    if head.startswith(b"\x89PNG\r\n\x1a\n") or head.startswith(b"\xff\xd8\xff"):
+        return _image(path)
+    if head.startswith(b"{\\rtf1"):
+        return Detected("rtf", CONTENT_TYPES["rtf"])
+    return _text(path, head)
+
+
+def _pdf(path: Path) -> Detected:
+    try:
+        reader = PdfReader(path, strict=False)
+        if len(reader.pages) < 1:
+            raise _refuse(_("This PDF has no pages."))
+        reader.pages[0]  # noqa: B018  (parses the first page object)
+    except UnsupportedType:
+        raise
+    except (
+        PdfReadError,
+        LimitReachedError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        OSError,
+        RecursionError,
+    ) as error:
+        raise _refuse(_("This file starts like a PDF but is not a readable PDF.")) from error
+    return Detected("pdf", CONTENT_TYPES["pdf"])
+
+
+def check_zip(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """Refuse zip bombs, links and path tricks before anything is opened."""
+    entries = archive.infolist()
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise _refuse(_("The document holds too many parts."))
+    total = 0
+    for entry in entries:
+        name = entry.filename
+        if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/") or ":" in name:
+            raise _refuse(_("The document contains a part with an unsafe name."))
+        if stat.S_ISLNK(entry.external_attr >> 16):
+            raise _refuse(_("The document contains a link."))
+        total += entry.file_size
+        if entry.file_size > MAX_ZIP_TOTAL or total > MAX_ZIP_TOTAL:
+            raise _refuse(_("The document would unpack to more than 200 MB."))
+        if entry.compress_size and entry.file_size / entry.compress_size > MAX_ZIP_RATIO:
+            raise _refuse(_("The document is compressed suspiciously well (a zip bomb?)."))
+    return entries
+
+
+def read_xml(archive: zipfile.ZipFile, name: str, limit: int = 50 * 1024 * 1024):
+    """Parse an XML part with defusedxml: no DTDs, no entity expansion, no external entities."""
+    with archive.open(name) as part:
+        data = part.read(limit + 1)
+    if len(data) > limit:
+        raise _refuse(_("A part of the document is too large."))
+    return SafeET.fromstring(data, forbid_dtd=True)
+
+
+def _zip_document(path: Path) -> Detected:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = {entry.filename for entry in check_zip(archive)}
+            if "[Content_Types].xml" in names and "word/document.xml" in names:
+                types = read_xml(archive, "[Content_Types].xml")
+                declared = {element.get("ContentType", "") for element in types.iter()}
+                if any("macroEnabled" in t for t in declared) or "word/vbaProject.bin" in names:
+                    raise _refuse(_("Documents with macros are not accepted."))
+                if DOCX_MAIN not in declared:
+                    raise _refuse(_("This is not a Word document."))
+                read_xml(archive, "word/document.xml")
+                return Detected("docx", CONTENT_TYPES["docx"])
+            if "mimetype" in names and "content.xml" in names:
+                with archive.open("mimetype") as part:
+                    mimetype = part.read(100).decode("ascii", "replace").strip()
+                if mimetype != ODT_MIME:
+                    raise _refuse(
+                        _("Only OpenDocument text files are accepted, not other OpenDocument kinds.")
+                    )
+                read_xml(archive, "content.xml")
+                return Detected("odt", CONTENT_TYPES["odt"])
+    except UnsupportedType:
+        raise
+    except (
+        zipfile.BadZipFile,
+        DefusedXmlException,
+        SafeET.ParseError,
+        KeyError,
+        OSError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+    ) as error:
+        raise _refuse(_("This file is a damaged or unsafe document.")) from error
+    raise _refuse(_("This archive is not a Word or OpenDocument text file."))
+
+
+def _image(path: Path) -> Detected:
+    try:
+        with Image.open(path, formats=["PNG", "JPEG"]) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise _refuse(_("The image is too large (more than 40 megapixels)."))
+            image.verify()
+            kind = image.format.lower()
+    except UnsupportedType:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise _refuse(_("This image could not be read.")) from error
+    return Detected("jpeg" if kind == "jpeg" else "png", CONTENT_TYPES["jpeg" if kind == "jpeg" else "png"])
+
+
+def _text(path: Path, head: bytes) -> Detected:
+    if MARKUP.match(head):
+        raise _refuse(_("HTML, SVG and XML files are not accepted."))
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _refuse(_("This file type is not accepted."))
+    try:
+        text = decode_text(path.read_bytes())
+    except UnicodeDecodeError as error:
+        raise _refuse(_("This file type is not accepted.")) from error
+    printable = sum(1 for ch in text[:20000] if ch.isprintable() or ch in "\n\r\t")
+    if text and printable / min(len(text), 20000) < 0.95:
+        raise _refuse(_("This file type is not accepted."))
+    if MARKUP.match(text[:2000].encode("utf-8", "replace")):
+        raise _refuse(_("HTML, SVG and XML files are not accepted."))
+    return Detected("txt", CONTENT_TYPES["txt"])
+
+
+def decode_text(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
