@@ -204,6 +204,7 @@ def new_thread(
     instruments: FormList = None,
     tags: FormStr = "",
     action: FormStr = "publish",
+    attach: FormStr = "",
 ):
     jurisdictions = [j for j in (jurisdictions or []) if j]
     instruments = [i for i in (instruments or []) if i]
@@ -248,6 +249,11 @@ def new_thread(
             )
     except AppError as error:
         return _new_thread_form(request, session, form, 422, errors=_errors(error))
+    if attach == "1":
+        # "Attach documents" ticked while writing: the upload form for the new post comes next.
+        return redirect(
+            request, f"/posts/{thread.last_post_id}/attachments/new", _("Your thread was published.")
+        )
     return redirect(request, service.thread_url(thread), _("Your thread was published."))
 
 
@@ -311,6 +317,7 @@ def reply(
     body: FormStr = "",
     parent_id: FormStr = "",
     action: FormStr = "publish",
+    attach: FormStr = "",
 ):
     thread = service.get_thread(session, user, thread_id)
     parent = int(parent_id) if parent_id.isdigit() else None
@@ -326,6 +333,8 @@ def reply(
         if error.status_code == 403:
             raise
         return _reply_form(request, session, user, thread, parent, body, 422, errors=_errors(error))
+    if attach == "1":
+        return redirect(request, f"/posts/{post.id}/attachments/new", _("Your reply was posted."))
     return redirect(request, service.post_url(thread, post.id), _("Your reply was posted."))
 
 

@@ -287,3 +287,23 @@ def test_pages_upload_show_and_list(signed_in, database, expert, post):
         data={"kind": "other"},
     )
     assert refused.status_code == 415 and "Accepted: PDF" in refused.text
+
+
+def test_attach_while_writing_leads_to_the_upload_form(signed_in, database, expert):
+    client = signed_in(expert)
+    token = csrf_from(client.get("/threads/new").text)
+    response = client.post(
+        "/threads/new",
+        data={
+            "title": "With documents",
+            "sector": "tobacco",
+            "jurisdictions": ["FR"],
+            "body": "See attached.",
+            "attach": "1",
+            "action": "publish",
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"].endswith("/attachments/new")
+    assert "Upload documents" in client.get(response.headers["location"]).text
