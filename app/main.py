@@ -23,6 +23,8 @@ from app.i18n import _
 from app.moderation import api as moderation_api
 from app.moderation import pages as moderation_pages
 from app.pages import router as site_pages
+from app.search import api as search_api
+from app.search import pages as search_pages
 from app.security import SecurityHeadersMiddleware
 from app.taxonomy import pages as taxonomy_pages
 from app.web import render
@@ -114,6 +116,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(taxonomy_pages.router)
     app.include_router(moderation_pages.router)
     app.include_router(attachments_pages.router)
+    app.include_router(search_pages.router)
+    app.include_router(search_api.router, prefix="/api/v1")
     app.include_router(attachments_api.router, prefix="/api/v1")
     app.include_router(moderation_api.router, prefix="/api/v1")
     return app

@@ -1,6 +1,7 @@
 """Every table, imported in one place for alembic and for create_all in tools."""
 
 from app.accounts.models import ApiToken, Invitation, PasswordReset, User, UserSession
+from app.attachments.models import Attachment, AttachmentJurisdiction, AttachmentTag
 from app.forum.models import (
     Bookmark,
     Draft,
@@ -12,19 +13,25 @@ from app.forum.models import (
     ThreadJurisdiction,
     ThreadTag,
 )
-from app.moderation.models import AuditEntry
+from app.moderation.models import AuditEntry, Flag, ModeratorSector
 from app.notifications.models import Notification, OutboxMessage, Watch
 from app.ratelimit import RateLimitHit
+from app.search.models import SavedSearch
 from app.taxonomy.models import Instrument, Jurisdiction, Sector, Tag
 
 __all__ = [
     "ApiToken",
+    "Attachment",
+    "AttachmentJurisdiction",
+    "AttachmentTag",
     "AuditEntry",
     "Bookmark",
     "Draft",
+    "Flag",
     "Instrument",
     "Invitation",
     "Jurisdiction",
+    "ModeratorSector",
     "Notification",
     "OutboxMessage",
     "PasswordReset",
@@ -32,6 +39,7 @@ __all__ = [
     "PostRevision",
     "RateLimitHit",
     "ReadState",
+    "SavedSearch",
     "Sector",
     "Tag",
     "Thread",

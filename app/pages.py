@@ -1,17 +1,10 @@
 """Site-wide pages: home, search box target, health check."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from app.db import SessionDep
-from app.deps import CurrentUser
-from app.web import render
 
 router = APIRouter()
-
-
-@router.get("/search", name="search_page")
-def search_page(request: Request, user: CurrentUser, q: str = ""):
-    return render(request, "search/search.html", {"q": q[:500]})
 
 
 @router.get("/healthz", name="health", include_in_schema=False)

@@ -36,6 +36,16 @@ templates.env.globals.update(
     country_choices=country_choices,
     country_name=country_name,
 )
+templates.env.globals["document_kinds"] = {
+    "legislation": "Legislation",
+    "case_law": "Judgment / case law",
+    "treaty": "Treaty text",
+    "guidance": "Guidance / handbook",
+    "analysis": "Analysis / opinion",
+    "template": "Template",
+    "presentation": "Presentation",
+    "other": "Other",
+}
 templates.env.filters["iso"] = iso
 templates.env.filters["datetime"] = lambda value: value.strftime("%Y-%m-%d %H:%M") + " UTC" if value else ""
 templates.env.filters["date"] = lambda value: value.strftime("%Y-%m-%d") if value else ""

@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from app.config import get_settings
 from app.db import make_engine
+from app.search.index import include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -27,6 +28,7 @@ def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=include_object,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
         compare_type=True,
     )

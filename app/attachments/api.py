@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
 
 from app.attachments import service
 from app.attachments.schemas import AttachmentPatch, AttachmentRead
@@ -53,7 +54,9 @@ def download_response(attachment, inline: bool = False) -> FileResponse:
 
 async def upload_files(request: Request, session, user, post_id: int):
     parsed = await parse_upload(request, get_storage(), get_settings().max_upload_mb * 1024 * 1024)
-    attachments = service.upload(
+    # Checking, hashing and text extraction are blocking work: off the event loop.
+    attachments = await run_in_threadpool(
+        service.upload,
         session,
         user,
         post_id,

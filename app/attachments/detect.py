@@ -71,10 +71,12 @@ def detect(path: Path) -> Detected:
 
 def _pdf(path: Path) -> Detected:
     try:
-        reader = PdfReader(path, strict=False)
-        if len(reader.pages) < 1:
-            raise _refuse(_("This PDF has no pages."))
-        reader.pages[0]  # noqa: B018  (parses the first page object)
+        # From an open file, not a path: given a path, pypdf reads the whole file into memory.
+        with path.open("rb") as file:
+            reader = PdfReader(file, strict=False)
+            if len(reader.pages) < 1:
+                raise _refuse(_("This PDF has no pages."))
+            reader.pages[0]  # noqa: B018  (parses the first page object)
     except UnsupportedType:
         raise
     except (

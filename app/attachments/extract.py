@@ -41,9 +41,11 @@ def _collect(parts, deadline: float):
 def _pdf(path: Path, deadline: float) -> str:
     from pypdf import PdfReader
 
-    reader = PdfReader(path, strict=False)
-    pages = (page.extract_text() or "" for page in reader.pages[:MAX_PAGES])
-    return _collect(pages, deadline)
+    # An open file keeps pypdf from reading the whole document into memory.
+    with path.open("rb") as file:
+        reader = PdfReader(file, strict=False)
+        pages = (page.extract_text() or "" for page in reader.pages[:MAX_PAGES])
+        return _collect(pages, deadline)
 
 
 def _docx(path: Path, deadline: float) -> str:

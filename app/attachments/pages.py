@@ -13,20 +13,12 @@ from app.forum import service as forum
 from app.i18n import _
 from app.taxonomy import service as taxonomy
 from app.web import redirect, render
+from app.web import templates as _templates
 
 router = APIRouter(dependencies=[CsrfProtected])
 FormStr = Annotated[str, Form()]
 
-KIND_LABELS = {
-    "legislation": "Legislation",
-    "case_law": "Judgment / case law",
-    "treaty": "Treaty text",
-    "guidance": "Guidance / handbook",
-    "analysis": "Analysis / opinion",
-    "template": "Template",
-    "presentation": "Presentation",
-    "other": "Other",
-}
+KIND_LABELS = _templates.env.globals["document_kinds"]
 LANGUAGES = {
     "": "Not specified",
     "en": "English",

@@ -23,6 +23,7 @@ from app.forum import permissions as forum_permissions
 from app.forum.models import Post, PostState, Thread, ThreadJurisdiction
 from app.i18n import _
 from app.pagination import decode_cursor, encode_cursor
+from app.search import index as search_index
 from app.taxonomy import service as taxonomy
 from app.taxonomy.models import Jurisdiction, Sector, Tag
 
@@ -125,6 +126,7 @@ def upload(
             ]
         )
         attachments.append(attachment)
+    search_index.reindex_posts(session, [post.id])
     return attachments
 
 
@@ -236,6 +238,7 @@ def remove(session: Session, user: User, attachment_id: int) -> Attachment:
     digest = attachment.sha256
     session.delete(attachment)
     session.flush()
+    search_index.reindex_posts(session, [attachment.post_id])
     others = session.exec(
         select(func.count()).select_from(Attachment).where(Attachment.sha256 == digest)
     ).one()

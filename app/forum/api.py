@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse
 
 from app.accounts.models import User
@@ -27,6 +27,7 @@ from app.forum.schemas import (
 )
 from app.notifications import service as notifications
 from app.sanitize import render_markdown
+from app.search.saved import check_after_write
 from app.taxonomy import service as taxonomy
 from app.timeutil import iso
 
@@ -135,8 +136,11 @@ def list_threads(
 
 
 @router.post("/threads", response_model=ThreadRead, status_code=201)
-def create_thread(session: SessionDep, user: CurrentUser, data: ThreadCreate):
+def create_thread(
+    request: Request, session: SessionDep, user: CurrentUser, data: ThreadCreate, background: BackgroundTasks
+):
     thread = service.create_thread(session, user, data)
+    background.add_task(check_after_write, request.app.state.database)
     return thread_read(service.thread_views(session, user, [thread])[0])
 
 
@@ -169,8 +173,16 @@ def thread_posts(
 
 
 @router.post("/threads/{thread_id}/posts", response_model=PostRead, status_code=201)
-def reply(session: SessionDep, user: CurrentUser, thread_id: int, data: ReplyCreate):
+def reply(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    thread_id: int,
+    data: ReplyCreate,
+    background: BackgroundTasks,
+):
     post = service.reply(session, user, thread_id, data.body, data.parent_id)
+    background.add_task(check_after_write, request.app.state.database)
     return post_read(post, user, True)
 
 

@@ -3,7 +3,7 @@ watching, notifications, coverage. Parse the form, call the service, redirect or
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import RedirectResponse
 
 from app.db import SessionDep
@@ -15,6 +15,7 @@ from app.i18n import _
 from app.moderation import permissions as moderation_permissions
 from app.notifications import service as notifications
 from app.sanitize import render_markdown
+from app.search.saved import check_after_write
 from app.security import safe_next
 from app.taxonomy import service as taxonomy
 from app.web import redirect, render
@@ -196,6 +197,7 @@ def new_thread_page(
 def new_thread(
     request: Request,
     session: SessionDep,
+    background: BackgroundTasks,
     user: CurrentUser,
     title: FormStr = "",
     body: FormStr = "",
@@ -249,6 +251,7 @@ def new_thread(
             )
     except AppError as error:
         return _new_thread_form(request, session, form, 422, errors=_errors(error))
+    background.add_task(check_after_write, request.app.state.database)
     if attach == "1":
         # "Attach documents" ticked while writing: the upload form for the new post comes next.
         return redirect(
@@ -312,6 +315,7 @@ def reply_page(
 def reply(
     request: Request,
     session: SessionDep,
+    background: BackgroundTasks,
     user: CurrentUser,
     thread_id: int,
     body: FormStr = "",
@@ -333,6 +337,7 @@ def reply(
         if error.status_code == 403:
             raise
         return _reply_form(request, session, user, thread, parent, body, 422, errors=_errors(error))
+    background.add_task(check_after_write, request.app.state.database)
     if attach == "1":
         return redirect(request, f"/posts/{post.id}/attachments/new", _("Your reply was posted."))
     return redirect(request, service.post_url(thread, post.id), _("Your reply was posted."))

@@ -34,6 +34,7 @@ from app.i18n import _
 from app.notifications import service as notifications
 from app.pagination import decode_cursor, encode_cursor
 from app.sanitize import render_markdown
+from app.search import index as search_index
 from app.taxonomy import service as taxonomy
 from app.taxonomy.models import Instrument, Jurisdiction, Sector, Tag
 from app.timeutil import utcnow
@@ -156,6 +157,7 @@ def create_thread(session: Session, user: User, data: ThreadCreate) -> Thread:
     delete_draft(session, user, "thread")
     notifications.watch(session, user, "thread", thread.id)
     _mark_read(session, user, thread.id, post.id)
+    search_index.reindex_posts(session, [post.id])
     notifications.notify_new_thread(
         session, user, thread, post, [j.id for j in jurisdictions], mentioned_handles(data.body)
     )
@@ -415,6 +417,7 @@ def reply(session: Session, user: User, thread_id: int, body: str, parent_id: in
     delete_draft(session, user, reply_draft_key(thread.id, parent_id))
     notifications.watch(session, user, "thread", thread.id)
     _mark_read(session, user, thread.id, post.id)
+    search_index.reindex_posts(session, [post.id])
     notifications.notify_reply(session, user, thread, post, parent, mentioned_handles(body))
     return post
 
@@ -455,6 +458,7 @@ def edit_post(
         )
     )
     session.refresh(post)
+    search_index.reindex_posts(session, [post.id])
     if user.id != post.author_id:
         from app.moderation.audit import record
 
@@ -493,6 +497,7 @@ def delete_post(session: Session, user: User, post_id: int) -> Post:
             update(Thread).where(Thread.id == post.thread_id).values(reply_count=Thread.reply_count - 1)
         )
     session.execute(delete(Bookmark).where(Bookmark.post_id == post.id))
+    search_index.unindex_posts(session, [post.id])
     session.refresh(post)
     return post
 

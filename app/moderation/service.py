@@ -31,6 +31,7 @@ from app.moderation.audit import record
 from app.moderation.models import AuditEntry, Flag
 from app.notifications.models import Notification, Watch
 from app.pagination import decode_cursor, encode_cursor
+from app.search import index as search_index
 from app.taxonomy import service as taxonomy
 from app.taxonomy.models import Instrument, Jurisdiction, Tag
 from app.timeutil import utcnow
@@ -321,6 +322,7 @@ def set_thread_taxonomy(
     )
     session.add_all([ThreadInstrument(thread_id=thread.id, instrument_id=i.id) for i in new_instruments])
     session.add_all([ThreadTag(thread_id=thread.id, tag_id=t.id) for t in new_tags])
+    search_index.reindex_threads(session, [thread.id])
     record(
         session,
         user,
@@ -396,6 +398,7 @@ def merge_threads(session: Session, user: User, source_id: int, target_id: int, 
         .values(merged_into_id=target.id, reply_count=0, pinned=False, pinned_globally=False)
     )
     _refresh_counters(session, target.id)
+    search_index.reindex_threads(session, [target.id])
     record(
         session,
         user,
@@ -471,6 +474,7 @@ def split_thread(
     session.execute(update(Notification).where(Notification.post_id.in_(moved_ids)).values(thread_id=new.id))
     _refresh_counters(session, thread.id)
     _refresh_counters(session, new.id)
+    search_index.reindex_threads(session, [thread.id, new.id])
     record(
         session,
         user,
@@ -506,6 +510,7 @@ def rename_tag(session: Session, user: User, old_name: str, new_name: str) -> Ta
         )
         old.name = new_name
         session.add(old)
+        search_index.reindex_threads(session, _threads_tagged(session, old.id))
         return old
     # Merge: threads with both keep one link.
     session.execute(
@@ -530,7 +535,12 @@ def rename_tag(session: Session, user: User, old_name: str, new_name: str) -> Ta
         after={"name": existing.name},
     )
     session.delete(old)
+    search_index.reindex_threads(session, _threads_tagged(session, existing.id))
     return existing
+
+
+def _threads_tagged(session: Session, tag_id: int) -> list[int]:
+    return list(session.exec(select(ThreadTag.thread_id).where(ThreadTag.tag_id == tag_id)).all())
 
 
 # --- Audit log -----------------------------------------------------------------------------------

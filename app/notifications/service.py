@@ -97,6 +97,37 @@ def _deliver(session: Session, actor: User, thread, post, reasons: dict[int, str
         session.add(notification)
 
 
+def deliver_one(
+    session: Session, user: User, kind: str, thread_id: int, post_id: int, actor: User | None
+) -> None:
+    """One notification for one member (saved searches), mailed per their preference."""
+    from app.forum.models import Thread
+
+    now = utcnow()
+    notification = Notification(
+        user_id=user.id,
+        kind=kind,
+        thread_id=thread_id,
+        post_id=post_id,
+        actor_id=actor.id if actor else None,
+        created_at=now,
+    )
+    if user.mail_preference == "each":
+        thread = session.get(Thread, thread_id)
+        settings = get_settings()
+        summary = describe(kind, actor.display_name if actor else "", thread.title)
+        url = f"{settings.base_url.rstrip('/')}/t/{thread_id}#post-{post_id}"
+        body = _(
+            "%(summary)s\n\nRead it here (sign-in required): %(url)s\n\n"
+            "Change how we mail you on your profile page.",
+            summary=summary,
+            url=url,
+        )
+        queue_mail(session, user.email, _one_line(f"[{settings.site_name}] {summary}")[:300], body)
+        notification.mailed_at = now
+    session.add(notification)
+
+
 def _add(reasons: dict[int, str], user_ids, kind: str) -> None:
     for user_id in user_ids:
         current = reasons.get(user_id)

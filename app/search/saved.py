@@ -1,0 +1,79 @@
+"""Saved searches: listed, run, deleted, and checked for new matches that become notifications."""
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.accounts.models import User, UserStatus
+from app.errors import NotFound, ValidationFailed
+from app.forum.models import Post
+from app.i18n import _
+from app.search import service
+from app.search.models import SavedSearch
+
+MAX_SAVED = 50
+
+
+def save(session: Session, user: User, query: str, name: str = "") -> SavedSearch:
+    service.search(session, user, query, with_facets=False)  # refuses malformed queries with their message
+    count = session.exec(
+        select(func.count()).select_from(SavedSearch).where(SavedSearch.user_id == user.id)
+    ).one()
+    if count >= MAX_SAVED:
+        raise ValidationFailed({"q": _("You can keep at most %(n)d saved searches.", n=MAX_SAVED)})
+    last = session.exec(select(func.max(Post.id))).one() or 0
+    saved = SavedSearch(
+        user_id=user.id, query=query.strip(), name=" ".join((name or query).split())[:200], last_post_id=last
+    )
+    session.add(saved)
+    session.flush()
+    return saved
+
+
+def list_saved(session: Session, user: User) -> list[SavedSearch]:
+    return list(
+        session.exec(
+            select(SavedSearch).where(SavedSearch.user_id == user.id).order_by(SavedSearch.created_at.desc())
+        ).all()
+    )
+
+
+def delete(session: Session, user: User, saved_id: int) -> None:
+    saved = session.get(SavedSearch, saved_id)
+    if saved is None or saved.user_id != user.id:
+        raise NotFound(_("No such saved search."))
+    session.delete(saved)
+
+
+def notify_new_matches(session: Session) -> int:
+    """For every saved search, posts newer than the last check that match it become notifications
+    (and mail, per the member's preference). Permissions apply: a member is told only of posts they
+    may read. Returns the number of notifications."""
+    from app.notifications.service import deliver_one
+
+    newest = session.exec(select(func.max(Post.id))).one() or 0
+    created = 0
+    rows = session.exec(
+        select(SavedSearch, User)
+        .join(User, User.id == SavedSearch.user_id)
+        .where(SavedSearch.last_post_id < newest, User.status == UserStatus.active)
+    ).all()
+    for saved, user in rows:
+        try:
+            hits = service.new_matches(session, user, saved.query, after_post_id=saved.last_post_id)
+        except Exception:  # noqa: BLE001  (a query that no longer parses must not stop the others)
+            hits = []
+        for hit in hits:
+            deliver_one(session, user, "saved_search", hit.thread_id, hit.post_id, actor=None)
+            created += 1
+        saved.last_post_id = newest
+        session.add(saved)
+    return created
+
+
+def check_after_write(database) -> None:
+    """Run after a new post commits (a background task): saved searches, then the outbox."""
+    from app.notifications.mail import deliver_pending
+
+    with database.unit_of_work() as session:
+        notify_new_matches(session)
+    deliver_pending(database)
