@@ -7,6 +7,7 @@ from app.accounts.models import User, UserStatus
 from app.errors import NotFound, ValidationFailed
 from app.forum.models import Post
 from app.i18n import _
+from app.notifications.models import Notification
 from app.search import service
 from app.search.models import SavedSearch
 
@@ -14,6 +15,12 @@ MAX_SAVED = 50
 
 
 def save(session: Session, user: User, query: str, name: str = "") -> SavedSearch:
+    """Save a query for the member; saving the same query again returns the one already saved."""
+    existing = session.exec(
+        select(SavedSearch).where(SavedSearch.user_id == user.id, SavedSearch.query == query.strip())
+    ).first()
+    if existing is not None:
+        return existing
     service.search(session, user, query, with_facets=False)  # refuses malformed queries with their message
     count = session.exec(
         select(func.count()).select_from(SavedSearch).where(SavedSearch.user_id == user.id)
@@ -57,12 +64,28 @@ def notify_new_matches(session: Session) -> int:
         .join(User, User.id == SavedSearch.user_id)
         .where(SavedSearch.last_post_id < newest, User.status == UserStatus.active)
     ).all()
+    # One notification per member and post, however many of their searches match it, and none for
+    # a post they were already notified of (a reply to them, a mention).
+    told: set[tuple[int, int]] = set()
     for saved, user in rows:
         try:
             hits = service.new_matches(session, user, saved.query, after_post_id=saved.last_post_id)
         except Exception:  # noqa: BLE001  (a query that no longer parses must not stop the others)
             hits = []
+        post_ids = [hit.post_id for hit in hits if (user.id, hit.post_id) not in told]
+        if post_ids:
+            told.update(
+                (user.id, post_id)
+                for post_id in session.exec(
+                    select(Notification.post_id).where(
+                        Notification.user_id == user.id, Notification.post_id.in_(post_ids)
+                    )
+                ).all()
+            )
         for hit in hits:
+            if (user.id, hit.post_id) in told:
+                continue
+            told.add((user.id, hit.post_id))
             deliver_one(session, user, "saved_search", hit.thread_id, hit.post_id, actor=None)
             created += 1
         saved.last_post_id = newest

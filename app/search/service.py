@@ -368,7 +368,7 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
     hits = _hits(session, engine, query, ids)
     matched_ids = base.subquery("hits")
     total = session.execute(select(func.count()).select_from(matched_ids)).scalar_one()
-    facets = _facets(session, matched_ids, raw) if with_facets else {}
+    facets = _facets(session, matched_ids, raw, query) if with_facets else {}
     return SearchResult(query=raw, hits=hits, total=total, facets=facets, next_cursor=next_cursor, page=page)
 
 
@@ -427,7 +427,10 @@ def _narrow(raw: str, key: str, value: str) -> str:
     return f"{raw.strip()} {key}:{value}".strip()
 
 
-def _facets(session: Session, matched, raw: str) -> dict[str, list[Facet]]:
+def _facets(session: Session, matched, raw: str, query: Query) -> dict[str, list[Facet]]:
+    """Counts that narrow the query; a value already applied is not offered again."""
+    applied_sectors = set(query.filters.sectors)
+    applied_places = {value.lower() for value in query.filters.jurisdictions}
     sector_rows = session.execute(
         select(Sector.slug, Sector.name, func.count())
         .select_from(matched)
@@ -463,15 +466,18 @@ def _facets(session: Session, matched, raw: str) -> dict[str, list[Facet]]:
     ).all()
     facets = {
         "sector": [
-            Facet(slug, name, count, _narrow(raw, "sector", slug)) for slug, name, count in sector_rows
+            Facet(slug, name, count, _narrow(raw, "sector", slug))
+            for slug, name, count in sector_rows
+            if slug not in applied_sectors
         ],
         "jurisdiction": [
             Facet(code, name, count, _narrow(raw, "jurisdiction", code))
             for code, name, count in jurisdiction_rows
+            if code.lower() not in applied_places and name.lower() not in applied_places
         ],
         "year": [],
     }
-    for value, count in year_rows:
+    for value, count in year_rows if not (query.filters.after or query.filters.before) else []:
         label = str(int(value))
         narrowed = _narrow(_narrow(raw, "after", f"{label}-01-01"), "before", f"{int(label) + 1}-01-01")
         facets["year"].append(Facet(label, label, count, narrowed))

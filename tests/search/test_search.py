@@ -224,7 +224,15 @@ def test_saved_search_notifies_on_a_new_match(app, api, database, corpus, expert
     assert saved.status_code == 201
     author = TestClient(app, base_url="https://testserver")
     author.headers["Authorization"] = f"Bearer {make_token(database, corpus['other'])}"
-    author.post(f"/api/v1/threads/{corpus['t2'].id}/posts", json={"body": "More smuggling through Le Havre."})
+    author.post(
+        "/api/v1/threads",
+        json={
+            "title": "Smuggling via Le Havre",
+            "body": "More smuggling.",
+            "sector": "tobacco",
+            "jurisdictions": ["FR"],
+        },
+    )
     author.post(f"/api/v1/threads/{corpus['t1'].id}/posts", json={"body": "Smuggling of pesticides too."})
     with database.unit_of_work(write=False) as session:
         kinds = session.exec(select(Notification.kind).where(Notification.user_id == expert.id)).all()
@@ -257,3 +265,29 @@ def test_reindex_rebuilds_the_same_answers(api, database, corpus):
     with database.unit_of_work() as session:
         assert rebuild(session.connection()) >= 5
     assert titles(api, "counterfeit") == before
+
+
+def test_one_notification_per_post_however_many_searches_match(app, api, database, corpus, expert):
+    for q in ("smuggling", "smuggling havre", "smuggling"):
+        assert api.post("/api/v1/saved-searches", json={"q": q}).status_code == 201
+    assert len(api.get("/api/v1/saved-searches").json()["items"]) == 2
+    author = TestClient(app, base_url="https://testserver")
+    author.headers["Authorization"] = f"Bearer {make_token(database, corpus['other'])}"
+    # A new thread the expert does not watch, so only the saved searches can tell them.
+    author.post(
+        "/api/v1/threads",
+        json={
+            "title": "Le Havre",
+            "body": "Smuggling through Le Havre.",
+            "sector": "tobacco",
+            "jurisdictions": ["FR"],
+        },
+    )
+    with database.unit_of_work(write=False) as session:
+        kinds = session.exec(select(Notification.kind).where(Notification.user_id == expert.id)).all()
+    assert kinds.count("saved_search") == 1
+
+
+def test_applied_facets_are_not_offered_again(api, corpus):
+    body = api.get("/api/v1/search", params={"q": "counterfeit jurisdiction:FR"}).json()
+    assert "FR" not in [f["key"] for f in body["facets"]["jurisdiction"]]
