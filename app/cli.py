@@ -1,4 +1,5 @@
-"""The `forum` command: db upgrade, serve, create-admin, invite, token create."""
+"""The `forum` command: db upgrade, serve, create-admin, invite, token create, seed-demo, search,
+notifications."""
 
 import sys
 
@@ -152,6 +153,110 @@ def token_create(email: str, name: str) -> None:
     except AppError as error:
         _fail(error)
     click.echo(raw)
+
+
+@main.command("seed-demo")
+@click.option("--threads", default=200, show_default=True, type=int, help="Threads to create.")
+@click.option(
+    "--posts", default=2000, show_default=True, type=int, help="Posts in all, opening posts included."
+)
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same corpus.")
+def seed_demo(threads: int, posts: int, seed: int) -> None:
+    """Fill the database with a deterministic demo corpus (after `forum db upgrade`)."""
+    import time
+
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from app.forum.seed import DEMO_PASSWORD
+    from app.forum.seed import seed_demo as build
+
+    if threads < 1 or posts < threads:
+        click.echo(
+            "error: --posts counts every post, opening posts included, so it must be at least "
+            f"--threads (got --threads {threads} --posts {posts}); --threads must be at least 1.",
+            err=True,
+        )
+        sys.exit(1)
+    started = time.perf_counter()
+    database = _database()
+    try:
+        counts = build(database, threads=threads, posts=posts, seed=seed)
+    except (OperationalError, ProgrammingError) as error:
+        click.echo(f"error: {error.orig}\nIs the database migrated? Run `forum db upgrade` first.", err=True)
+        sys.exit(1)
+    except ValueError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    finally:
+        database.engine.dispose()
+    click.echo(
+        f"Seeded {counts['threads']:,} threads and {counts['posts']:,} posts ({counts['revisions']:,} "
+        f"revisions), {counts['users']:,} members ({counts['moderators']} moderators), "
+        f"{counts['tags']} new tags, with seed {seed}, in {time.perf_counter() - started:.1f} s."
+    )
+    click.echo(
+        f"Sign in as any demo member, for example the moderator {counts['moderator_email']}, "
+        f"with the password: {DEMO_PASSWORD}"
+    )
+
+
+@main.group()
+def search() -> None:
+    """The full-text search index and saved searches."""
+
+
+@search.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index from scratch."""
+    import time
+
+    from app.search.index import rebuild
+
+    started = time.perf_counter()
+    database = _database()
+    try:
+        with database.unit_of_work() as session:
+            count = rebuild(session.connection())
+    finally:
+        database.engine.dispose()
+    click.echo(f"Indexed {count:,} posts in {time.perf_counter() - started:.1f} s.")
+
+
+@search.command("notify")
+def search_notify() -> None:
+    """Check saved searches for new matches now (the server also does it after each new post)."""
+    from app.notifications.mail import deliver_pending
+    from app.search.saved import notify_new_matches
+
+    database = _database()
+    try:
+        with database.unit_of_work() as session:
+            count = notify_new_matches(session)
+        deliver_pending(database)
+    finally:
+        database.engine.dispose()
+    click.echo(f"{count} notifications for new matches.")
+
+
+@main.group()
+def notifications() -> None:
+    """Notification mail."""
+
+
+@notifications.command("digest")
+def notifications_digest() -> None:
+    """Send the daily digests that are due (run it from cron, e.g. hourly)."""
+    from app.notifications.mail import deliver_pending
+    from app.notifications.service import send_digests
+
+    database = _database()
+    try:
+        with database.unit_of_work() as session:
+            count = send_digests(session)
+        deliver_pending(database)
+    finally:
+        database.engine.dispose()
+    click.echo(f"{count} digests queued.")
 
 
 if __name__ == "__main__":

@@ -119,3 +119,15 @@ def test_db_upgrade_on_postgresql(cli_env):
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_seed_demo_then_search_reindex_and_notify(cli_env, tmp_path):
+    assert forum(cli_env, "db", "upgrade").returncode == 0
+    seeded = forum(cli_env, "seed-demo", "--threads", "5", "--posts", "40", "--seed", "3")
+    assert seeded.returncode == 0, seeded.stderr
+    reindexed = forum(cli_env, "search", "reindex")
+    assert reindexed.returncode == 0 and reindexed.stdout.startswith("Indexed 3")  # 40 less deleted ones
+    assert forum(cli_env, "search", "notify").returncode == 0
+    assert forum(cli_env, "notifications", "digest").returncode == 0
+    refused = forum(cli_env, "seed-demo", "--threads", "5", "--posts", "2")
+    assert refused.returncode == 1 and "--posts" in refused.stderr
