@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         """The configured key, or one generated once and kept in the data directory."""
         if self.secret_key:
             return self.secret_key
+        # Read once: this runs for every CSRF token a page renders.
+        self.secret_key = self._load_or_create_secret_key()
+        return self.secret_key
+
+    def _load_or_create_secret_key(self) -> str:
         path = self.data_dir / "secret_key"
         if path.exists():
             return path.read_text().strip()

@@ -23,6 +23,8 @@ from app.timeutil import iso
 
 _environment = Environment(
     loader=FileSystemLoader(str(ROOT / "templates")),
+    # Templates change with a deploy, not while serving: no stat() of every template per page.
+    auto_reload=False,
     autoescape=select_autoescape(),
     extensions=["jinja2.ext.i18n"],
     trim_blocks=True,
@@ -149,6 +151,17 @@ def redirect(
 # --- Rendering -----------------------------------------------------------------------------------
 
 
+def _once(compute):
+    value: list[str] = []
+
+    def cached() -> str:
+        if not value:
+            value.append(compute())
+        return value[0]
+
+    return cached
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
@@ -163,7 +176,8 @@ def render(
         "settings": get_settings(),
         "messages": messages,
         "csrf_field": CSRF_FIELD,
-        "csrf_token": lambda: csrf_token(request),
+        # Computed once per page, however many forms the page holds.
+        "csrf_token": _once(lambda: csrf_token(request)),
         "errors": {},
         "form": {},
     }

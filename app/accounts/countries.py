@@ -10,6 +10,7 @@ def country_choices() -> list[tuple[str, str]]:
     return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1])
 
 
+@lru_cache(maxsize=512)
 def country_name(code: str) -> str:
     country = pycountry.countries.get(alpha_2=code) if code else None
     return country.name if country else ""
