@@ -1,6 +1,8 @@
 """/api/v1 routes for attachments and the document library."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -80,17 +82,9 @@ async def upload(request: Request, session: SessionDep, user: CurrentUser, post_
 def library(
     session: SessionDep,
     user: CurrentUser,
-    kind: str = "",
-    tag: str = "",
-    sector: str = "",
-    jurisdiction: str = "",
-    language: str = "",
-    uploader: str = "",
+    filters: Annotated[service.LibraryFilters, Depends()],
     cursor: str | None = None,
 ):
-    filters = service.LibraryFilters(
-        kind=kind, tag=tag, sector=sector, jurisdiction=jurisdiction, language=language, uploader=uploader
-    )
     views, next_cursor = service.library(session, user, filters, cursor)
     return {"items": [attachment_read(v) for v in views], "next_cursor": next_cursor}
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 
 from app.attachments import service
 from app.attachments.api import download_response, upload_files
@@ -130,17 +130,9 @@ def library(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    kind: str = "",
-    tag: str = "",
-    sector: str = "",
-    jurisdiction: str = "",
-    language: str = "",
-    uploader: str = "",
+    filters: Annotated[service.LibraryFilters, Depends()],
     cursor: str | None = None,
 ):
-    filters = service.LibraryFilters(
-        kind=kind, tag=tag, sector=sector, jurisdiction=jurisdiction, language=language, uploader=uploader
-    )
     views, next_cursor = service.library(session, user, filters, cursor)
     return render(
         request,
