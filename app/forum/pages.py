@@ -149,10 +149,13 @@ def tag_page(request: Request, session: SessionDep, user: CurrentUser, name: str
 @router.get("/coverage", name="coverage")
 def coverage(request: Request, session: SessionDep, user: CurrentUser, all: bool = False):
     sectors, jurisdictions, cells = service.coverage(session, all_jurisdictions=all)
+    # Pairs of (jurisdiction code, count) per sector, built here: thousands of cells render faster
+    # from a plain list than from lookups in the template.
+    rows = [
+        (sector, [(j.code, cells.get((sector.id, j.id), 0)) for j in jurisdictions]) for sector in sectors
+    ]
     return render(
-        request,
-        "forum/coverage.html",
-        {"sectors": sectors, "jurisdictions": jurisdictions, "cells": cells, "show_all": all},
+        request, "forum/coverage.html", {"rows": rows, "jurisdictions": jurisdictions, "show_all": all}
     )
 
 
