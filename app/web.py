@@ -169,10 +169,14 @@ def render(
     messages = _read_flash(request)
     user = auth.user if auth else None
     db = getattr(request.state, "db", None)
+    context = context or {}
+    if "unread_notifications" not in context:
+        context["unread_notifications"] = (
+            notifications.unread_count(db, user) if user and db is not None else 0
+        )
     ctx = {
         "request": request,
         "user": user,
-        "unread_notifications": notifications.unread_count(db, user) if user and db is not None else 0,
         "settings": get_settings(),
         "messages": messages,
         "csrf_field": CSRF_FIELD,
@@ -181,7 +185,7 @@ def render(
         "errors": {},
         "form": {},
     }
-    ctx.update(context or {})
+    ctx.update(context)
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
     if messages:
         delete_cookie(response, request, FLASH_COOKIE)

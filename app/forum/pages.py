@@ -44,6 +44,7 @@ def _list_page(
     cursor: str | None,
     watch: tuple[str, str, int] | None = None,
     description: str = "",
+    with_filters: bool = False,
 ):
     views, next_cursor = service.list_threads(session, user, filters, cursor)
     watching = watch is not None and notifications.is_watching(session, user, watch[0], watch[2])
@@ -58,9 +59,11 @@ def _list_page(
             "filters": filters,
             "watch": watch,
             "watching": watching,
-            "sectors": taxonomy.list_sectors(session),
-            "jurisdictions": taxonomy.list_jurisdictions(session),
-            "instruments": taxonomy.list_instruments(session),
+            # The filter form's choices (259 jurisdictions) only on the list that has the form.
+            "with_filters": with_filters,
+            "sectors": taxonomy.list_sectors(session) if with_filters else [],
+            "jurisdictions": taxonomy.list_jurisdictions(session) if with_filters else [],
+            "instruments": taxonomy.list_instruments(session) if with_filters else [],
         },
     )
 
@@ -90,7 +93,7 @@ def threads(
         instrument=instrument or None,
         tag=tag or None,
     )
-    return _list_page(request, session, user, filters, _("All threads"), cursor)
+    return _list_page(request, session, user, filters, _("All threads"), cursor, with_filters=True)
 
 
 @router.get("/s/{slug}", name="sector_page")
