@@ -53,6 +53,8 @@ class Database:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.bind = engine
+        # The same pool, with every transaction begun IMMEDIATE: for sessions that will write.
+        self.write_engine = engine.execution_options(sqlite_immediate=True) if self.is_sqlite else engine
         self.session_kwargs: dict = {}
 
     @property
@@ -60,10 +62,16 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     def session(self, write: bool = False) -> Session:
-        session = Session(self.bind, expire_on_commit=False, **self.session_kwargs)
+        if self.bind is not self.engine:
+            # Tests bind every session to one connection whose outer transaction is already open.
+            session = Session(self.bind, expire_on_commit=False, **self.session_kwargs)
+        else:
+            # The write lock is taken by the first statement, not here, and again for each
+            # transaction the session begins (an upload commits before streaming its body).
+            session = Session(
+                self.write_engine if write else self.engine, expire_on_commit=False, **self.session_kwargs
+            )
         session.info["writes"] = write
-        if write and self.is_sqlite:
-            session.connection(execution_options={"sqlite_immediate": True})
         return session
 
     def run_deferred_writes(self, session: Session) -> None:

@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.accounts import api as accounts_api
@@ -83,6 +84,23 @@ def install_error_handlers(app: FastAPI) -> None:
                 {"detail": summary or _("The request is not valid."), "errors": problems}, status_code=422
             )
         return _error_page(request, 400, _("The form was incomplete or not valid. Go back and try again."))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def number_too_large(request: Request, error: Exception):
+        # An id beyond 64 bits (OverflowError on SQLite, "out of range" on PostgreSQL) names
+        # nothing that exists; any other value the database refuses is a bad request.
+        if isinstance(error, DataError) and "out of range" not in str(error.orig):
+            log.warning("database refused a value on %s", request.url.path, exc_info=True)
+            status, message = 400, _("The request holds a value that cannot be stored.")
+        else:
+            status, message = (
+                404,
+                (_("Not found.") if _is_api(request) else _("There is no page at this address.")),
+            )
+        if _is_api(request):
+            return JSONResponse({"detail": message}, status_code=status)
+        return _error_page(request, status, message)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception):

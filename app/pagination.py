@@ -22,3 +22,14 @@ def decode_cursor(cursor: str | None, size: int) -> list | None:
     if not isinstance(values, list) or len(values) != size:
         raise Invalid(_("The page cursor is not valid; start from the first page."))
     return values
+
+
+def cursor_int(value) -> int:
+    """A cursor's numeric part, or Invalid: a hand-edited cursor is a 400, never a 500."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Invalid(_("The page cursor is not valid; start from the first page.")) from None
+    if not 0 <= number < 2**63:
+        raise Invalid(_("The page cursor is not valid; start from the first page."))
+    return number

@@ -2,7 +2,7 @@
 and the administrators' user list. Each parses the form, calls the service, and redirects or
 re-renders the form with the messages beside the fields and the input kept."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
@@ -418,6 +418,8 @@ def admin_user_suspend(
 ):
     try:
         until_date = datetime.fromisoformat(until) if until.strip() else None
+        if until_date is not None and until_date.tzinfo is not None:
+            until_date = until_date.astimezone(UTC).replace(tzinfo=None)
     except ValueError:
         return redirect(request, "/admin/users", _("The date was not valid; use YYYY-MM-DD."), "error")
     try:

@@ -162,7 +162,9 @@ def _set_password(session: Session, user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     session.add(user)
+    # Whoever knew the old password may have made sessions or tokens with it: all end.
     end_all_sessions(session, user)
+    revoke_all_tokens(session, user)
 
 
 # --- Sign-in and sessions ----------------------------------------------------------------------

@@ -55,19 +55,20 @@ def download_response(attachment, inline: bool = False) -> FileResponse:
 
 
 async def upload_files(request: Request, session, user, post_id: int):
+    """Check the permission, then end the transaction: on SQLite a write transaction holds the
+    database's write lock, and nobody else may wait on a slow upload. The body is streamed, checked
+    and its text extracted with no transaction open; the rows go in a short one afterwards."""
+    service.check_can_attach(session, user, post_id)
+    session.commit()
     parsed = await parse_upload(request, get_storage(), get_settings().max_upload_mb * 1024 * 1024)
+    fields = {
+        "kind": parsed.get("kind", "other"),
+        "tags": parsed.get("tags"),
+        "language": parsed.get("language"),
+    }
     # Checking, hashing and text extraction are blocking work: off the event loop.
-    attachments = await run_in_threadpool(
-        service.upload,
-        session,
-        user,
-        post_id,
-        parsed,
-        kind=parsed.get("kind", "other"),
-        tags=parsed.get("tags"),
-        language=parsed.get("language"),
-    )
-    return attachments
+    files = await run_in_threadpool(lambda: service.prepare(parsed, **fields))
+    return await run_in_threadpool(lambda: service.store(session, user, post_id, files, **fields))
 
 
 @router.post("/posts/{post_id}/attachments", status_code=201)

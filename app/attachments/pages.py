@@ -43,7 +43,7 @@ def _form_context(post, thread, **extra):
 def attach_page(request: Request, session: SessionDep, user: CurrentUser, post_id: int):
     post = forum.get_post(session, post_id)
     forum.permissions.check_can_see_post(user, post)
-    if not service.can_attach(user, post):
+    if not service.can_attach(session, user, post):
         raise NotFound(_("No such post."))
     thread = forum.get_thread(session, user, post.thread_id)
     return render(request, "attachments/upload.html", _form_context(post, thread))
@@ -80,7 +80,7 @@ def attachment_page(request: Request, session: SessionDep, user: CurrentUser, at
             "view": view,
             "kinds": KIND_LABELS,
             "languages": LANGUAGES,
-            "can_edit": service.can_edit_attachment(user, view.attachment),
+            "can_edit": service.can_edit_attachment(session, user, view.attachment, view.post),
         },
     )
 

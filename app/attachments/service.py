@@ -53,68 +53,115 @@ def _check_language(language: str) -> str:
     return language
 
 
-def can_attach(user: User | None, post: Post) -> bool:
-    """The post's author, or a moderator, adds documents to it."""
+def _moderates(session: Session, user: User, post: Post) -> bool:
+    from app.moderation.permissions import can_moderate_sector
+
+    thread = session.get(Thread, post.thread_id)
+    return can_moderate_sector(session, user, thread.sector_id)
+
+
+def can_attach(session: Session, user: User | None, post: Post) -> bool:
+    """The post's author, or a moderator of its sector, adds documents to it."""
     if user is None or post.state != PostState.visible:
         return False
-    return post.author_id == user.id or is_moderator(user)
+    return post.author_id == user.id or _moderates(session, user, post)
 
 
-def can_edit_attachment(user: User | None, attachment: Attachment) -> bool:
-    return user is not None and (attachment.uploader_id == user.id or is_moderator(user))
+def can_edit_attachment(session: Session, user: User | None, attachment: Attachment, post: Post) -> bool:
+    if user is None:
+        return False
+    return attachment.uploader_id == user.id or _moderates(session, user, post)
 
 
-def upload(
+def check_can_attach(session: Session, user: User, post_id: int) -> Post:
+    post = session.get(Post, post_id)
+    if post is None or not forum_permissions.can_see_post_body(user, post):
+        raise NotFound(_("No such post."))
+    if not can_attach(session, user, post):
+        raise Forbidden(
+            _("Only the author of a post, or a moderator of its sector, can attach documents to it.")
+        )
+    return post
+
+
+@dataclass
+class PreparedFile:
+    filename: str
+    path: Path
+    size: int
+    content_type: str
+    sha256: str
+    text: str
+    text_status: str
+
+
+def prepare(parsed: ParsedUpload, *, kind: str, tags: str | list[str], language: str) -> list[PreparedFile]:
+    """Check the form and every file, hash them and extract their text, without the database, so no
+    lock is held meanwhile. Any refusal removes every temporary file."""
+    try:
+        if not parsed.files:
+            raise ValidationFailed({"file": _("Choose a file to upload.")})
+        _check_kind(kind), _check_language(language), taxonomy.parse_tags(tags)
+        prepared = []
+        for upload_file in parsed.files:
+            detected = detect(upload_file.path)
+            text, status = extract_text(upload_file.path, detected.kind)
+            prepared.append(
+                PreparedFile(
+                    clean_filename(upload_file.filename),
+                    upload_file.path,
+                    upload_file.size,
+                    detected.content_type,
+                    sha256_of(upload_file.path),
+                    text,
+                    status,
+                )
+            )
+    except BaseException:
+        parsed.discard()
+        raise
+    return prepared
+
+
+def store(
     session: Session,
     user: User,
     post_id: int,
-    parsed: ParsedUpload,
+    files: list[PreparedFile],
     *,
     kind: str,
     tags: str | list[str],
     language: str,
 ) -> list[Attachment]:
-    """Verify every file, then store them all or none. A refused file leaves no file and no row."""
+    """Store checked files and their rows in one short transaction: all or none, no orphan file."""
     try:
-        post = session.get(Post, post_id)
-        if post is None or not forum_permissions.can_see_post_body(user, post):
-            raise NotFound(_("No such post."))
-        if not can_attach(user, post):
-            raise Forbidden(_("Only the author of a post, or a moderator, can attach documents to it."))
-        if not parsed.files:
-            raise ValidationFailed({"file": _("Choose a file to upload.")})
+        post = check_can_attach(session, user, post_id)
         kind, language = _check_kind(kind), _check_language(language)
-        tag_names = taxonomy.parse_tags(tags)
-        checked = []
-        for upload_file in parsed.files:
-            detected = detect(upload_file.path)
-            checked.append((upload_file, detected))
+        tag_rows = taxonomy.get_or_create_tags(session, taxonomy.parse_tags(tags))
     except BaseException:
-        parsed.discard()
+        for file in files:
+            file.path.unlink(missing_ok=True)
         raise
     storage = get_storage()
-    tag_rows = taxonomy.get_or_create_tags(session, tag_names)
     jurisdiction_ids = session.exec(
         select(ThreadJurisdiction.jurisdiction_id).where(ThreadJurisdiction.thread_id == post.thread_id)
     ).all()
     attachments = []
-    for upload_file, detected in checked:
-        digest = sha256_of(upload_file.path)
-        text, status = extract_text(upload_file.path, detected.kind)
-        if storage.put(upload_file.path, digest):
+    for file in files:
+        if storage.put(file.path, file.sha256):
             # A new file whose transaction fails must not stay behind as an orphan.
-            on_rollback(session, lambda digest=digest: storage.delete(digest))
+            on_rollback(session, lambda digest=file.sha256: storage.delete(digest))
         attachment = Attachment(
             post_id=post.id,
             uploader_id=user.id,
-            filename=clean_filename(upload_file.filename),
-            content_type=detected.content_type,
-            size=upload_file.size,
-            sha256=digest,
+            filename=file.filename,
+            content_type=file.content_type,
+            size=file.size,
+            sha256=file.sha256,
             kind=kind,
             language=language,
-            text=text,
-            text_status=status,
+            text=file.text,
+            text_status=file.text_status,
         )
         session.add(attachment)
         session.flush()
@@ -215,8 +262,8 @@ def update(
     tags: str | list[str] | None = None,
     language: str | None = None,
 ) -> Attachment:
-    attachment, _post, thread = get_attachment(session, user, attachment_id)
-    if not can_edit_attachment(user, attachment):
+    attachment, post, thread = get_attachment(session, user, attachment_id)
+    if not can_edit_attachment(session, user, attachment, post):
         raise Forbidden(_("Only the uploader or a moderator can change a document's tags."))
     if kind is not None:
         attachment.kind = _check_kind(kind)
@@ -232,8 +279,8 @@ def update(
 
 def remove(session: Session, user: User, attachment_id: int) -> Attachment:
     """Delete an attachment; the file goes too once no other attachment shares its bytes."""
-    attachment, _post, _thread = get_attachment(session, user, attachment_id)
-    if not can_edit_attachment(user, attachment):
+    attachment, post, _thread = get_attachment(session, user, attachment_id)
+    if not can_edit_attachment(session, user, attachment, post):
         raise Forbidden(_("Only the uploader or a moderator can remove a document."))
     digest = attachment.sha256
     session.delete(attachment)
@@ -278,10 +325,11 @@ def library(
         statement = statement.where(Thread.sector_id == taxonomy.sector_by_slug(session, filters.sector).id)
     if filters.jurisdiction:
         jurisdiction = taxonomy.jurisdiction_by_code(session, filters.jurisdiction)
+        # The thread's jurisdictions as they are now: a moderator may have changed them since.
         statement = statement.where(
-            Attachment.id.in_(
-                select(AttachmentJurisdiction.attachment_id).where(
-                    AttachmentJurisdiction.jurisdiction_id == jurisdiction.id
+            Thread.id.in_(
+                select(ThreadJurisdiction.thread_id).where(
+                    ThreadJurisdiction.jurisdiction_id == jurisdiction.id
                 )
             )
         )

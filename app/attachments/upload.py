@@ -45,7 +45,7 @@ async def parse_upload(request: Request, storage: LocalStorage, max_bytes: int) 
     if content_type != b"multipart/form-data" or b"boundary" not in params:
         raise Invalid(_("Send the file as multipart/form-data."))
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes * MAX_FILES + 1_000_000:
+    if declared and declared.isdecimal() and int(declared) > max_bytes * MAX_FILES + 1_000_000:
         raise TooLarge(_("The upload is larger than the limit of %(mb)d MB.", mb=max_bytes // (1024 * 1024)))
 
     result = ParsedUpload()

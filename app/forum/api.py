@@ -38,7 +38,9 @@ def author_read(user: User | None) -> AuthorRead | None:
     return AuthorRead.model_validate(user) if user else None
 
 
-def post_read(post, author: User | None, body_visible: bool, attachments: list | None = None) -> PostRead:
+def post_read(
+    post, author: User | None, body_visible: bool, attachments: list | None = None, viewer: User | None = None
+) -> PostRead:
     """To a viewer who may not see it, a hidden or deleted post is a placeholder: state kept,
     text and attachments null."""
     return PostRead(
@@ -51,7 +53,10 @@ def post_read(post, author: User | None, body_visible: bool, attachments: list |
         body_html=post.body_html if body_visible else None,
         revision=post.revision,
         state=post.state,
-        hidden_reason=post.hidden_reason if post.state == "hidden" else None,
+        # The reason for hiding is for moderators (who see the post) and the post's own author.
+        hidden_reason=post.hidden_reason
+        if post.state == "hidden" and (body_visible or (viewer is not None and viewer.id == post.author_id))
+        else None,
         created_at=post.created_at,
         edited_at=post.edited_at,
         attachments=[
@@ -152,7 +157,7 @@ def get_thread(session: SessionDep, user: CurrentUser, thread_id: int):
     return thread_read(
         view,
         ThreadDetail,
-        posts=[post_read(p.post, p.author, p.body_visible, p.attachments) for p in posts],
+        posts=[post_read(p.post, p.author, p.body_visible, p.attachments, user) for p in posts],
         posts_next_cursor=next_cursor,
     )
 
@@ -168,7 +173,7 @@ def thread_posts(
 ):
     thread = service.get_thread(session, user, thread_id)
     posts, next_cursor = service.thread_posts(session, user, thread, cursor, limit, flat=flat)
-    items = [post_read(p.post, p.author, p.body_visible, p.attachments) for p in posts]
+    items = [post_read(p.post, p.author, p.body_visible, p.attachments, user) for p in posts]
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -284,7 +289,7 @@ def bookmarks(session: SessionDep, user: CurrentUser):
 
 def _watch_target(session, target_type: str, key: str) -> int:
     if target_type == "thread":
-        if not key.isdigit():
+        if not key.isdecimal():
             raise Invalid("Not a thread id.")
         return service.get_thread(session, None, int(key)).id
     if target_type == "sector":

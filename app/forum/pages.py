@@ -330,7 +330,7 @@ def reply(
     attach: FormStr = "",
 ):
     thread = service.get_thread(session, user, thread_id)
-    parent = int(parent_id) if parent_id.isdigit() else None
+    parent = int(parent_id) if parent_id.isdecimal() else None
     if action == "preview":
         return _reply_form(request, session, user, thread, parent, body, preview=render_markdown(body))
     if action == "save_draft":
@@ -356,7 +356,9 @@ def reply(
 def edit_post_page(request: Request, session: SessionDep, user: CurrentUser, post_id: int):
     post = service.get_post(session, post_id)
     service.permissions.check_can_see_post(user, post)
-    service.permissions.check_can_edit_post(user, post)
+    service.permissions.check_can_edit_post(
+        user, post, service.moderates_thread(session, user, service.get_thread(session, user, post.thread_id))
+    )
     thread = service.get_thread(session, user, post.thread_id)
     return render(
         request,
@@ -378,7 +380,7 @@ def edit_post(
 ):
     post = service.get_post(session, post_id)
     thread = service.get_thread(session, user, post.thread_id)
-    base = int(base_revision) if base_revision.isdigit() else 0
+    base = int(base_revision) if base_revision.isdecimal() else 0
     form = {"body": body, "base_revision": base, "reason": reason}
     if action == "preview":
         return render(

@@ -7,9 +7,10 @@ from app.forum.models import Post, PostState, Thread
 from app.i18n import _
 
 
-def can_reply(user: User | None, thread: Thread) -> bool:
-    """Locked threads take no replies, except from moderators (who may need to explain the lock)."""
-    return user is not None and (not thread.locked or is_moderator(user))
+def can_reply(user: User | None, thread: Thread, moderates: bool = False) -> bool:
+    """Locked threads take no replies, except from the sector's moderators (who may need to explain
+    the lock). `moderates`: whether the user moderates the thread's sector (moderation.permissions)."""
+    return user is not None and (not thread.locked or moderates)
 
 
 def can_see_post_body(user: User | None, post: Post) -> bool:
@@ -19,10 +20,11 @@ def can_see_post_body(user: User | None, post: Post) -> bool:
     return post.state == PostState.hidden and is_moderator(user)
 
 
-def can_edit_post(user: User | None, post: Post) -> bool:
+def can_edit_post(user: User | None, post: Post, moderates: bool = False) -> bool:
+    """Authors edit their visible posts; moderators of the post's sector edit any post."""
     if user is None or post.state == PostState.deleted:
         return False
-    if is_moderator(user):
+    if moderates:
         return True
     return post.author_id == user.id and post.state == PostState.visible
 
@@ -31,8 +33,8 @@ def can_delete_post(user: User | None, post: Post) -> bool:
     return user is not None and post.author_id == user.id and post.state == PostState.visible
 
 
-def check_can_reply(user: User, thread: Thread) -> None:
-    if not can_reply(user, thread):
+def check_can_reply(user: User, thread: Thread, moderates: bool = False) -> None:
+    if not can_reply(user, thread, moderates):
         raise Forbidden(_("This thread is locked: it takes no new replies."))
 
 
@@ -42,8 +44,8 @@ def check_can_see_post(user: User, post: Post) -> None:
         raise NotFound(_("No such post."))
 
 
-def check_can_edit_post(user: User, post: Post) -> None:
-    if not can_edit_post(user, post):
+def check_can_edit_post(user: User, post: Post, moderates: bool = False) -> None:
+    if not can_edit_post(user, post, moderates):
         raise Forbidden(_("You can edit only your own posts."))
 
 

@@ -32,7 +32,7 @@ from app.forum.models import (
 from app.forum.schemas import ThreadCreate
 from app.i18n import _
 from app.notifications import service as notifications
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import cursor_int, decode_cursor, encode_cursor
 from app.sanitize import render_markdown
 from app.search import index as search_index
 from app.taxonomy import service as taxonomy
@@ -182,6 +182,12 @@ def _add_post(
     session.add(post)
     session.add(PostRevision(post_id=post.id, revision=1, body=body, editor_id=user.id, created_at=now))
     return post
+
+
+def moderates_thread(session: Session, user: User | None, thread: Thread) -> bool:
+    from app.moderation.permissions import can_moderate_sector
+
+    return can_moderate_sector(session, user, thread.sector_id)
 
 
 def get_thread(session: Session, user: User, thread_id: int) -> Thread:
@@ -347,7 +353,7 @@ def thread_posts(
     key = Post.id if flat else Post.path
     after = decode_cursor(cursor, 1)
     if after:
-        statement = statement.where(key > (int(after[0]) if flat else str(after[0])))
+        statement = statement.where(key > (cursor_int(after[0]) if flat else str(after[0])))
     posts = list(session.exec(statement.order_by(key).limit(limit + 1)).all())
     next_cursor = None
     if len(posts) > limit:
@@ -391,7 +397,9 @@ def get_post(session: Session, post_id: int) -> Post:
 def reply(session: Session, user: User, thread_id: int, body: str, parent_id: int | None = None) -> Post:
     """Reply to the thread (the opening post) or to any post in it."""
     thread = get_thread(session, user, thread_id)
-    permissions.check_can_reply(user, thread)
+    if thread.merged_into_id is not None:
+        raise NotFound(_("This thread was merged into another one: reply there."))
+    permissions.check_can_reply(user, thread, moderates_thread(session, user, thread))
     _check_body(body)
     if parent_id is None:
         parent = session.exec(
@@ -429,7 +437,9 @@ def edit_post(
     current post and the rejected text, so nothing typed is lost."""
     post = get_post(session, post_id)
     permissions.check_can_see_post(user, post)
-    permissions.check_can_edit_post(user, post)
+    permissions.check_can_edit_post(
+        user, post, moderates_thread(session, user, session.get(Thread, post.thread_id))
+    )
     _check_body(body)
     reason = " ".join((reason or "").split())[:300]
     if base_revision != post.revision:
@@ -491,7 +501,15 @@ def delete_post(session: Session, user: User, post_id: int) -> Post:
     """The author removes their post: the text leaves the view, the tree keeps its shape."""
     post = get_post(session, post_id)
     permissions.check_can_delete_post(user, post)
-    session.execute(update(Post).where(Post.id == post.id).values(state=PostState.deleted))
+    # Only a visible post is deleted here (checked in the same statement), so a concurrent hide
+    # cannot make the reply count drop twice.
+    changed = session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.state == PostState.visible)
+        .values(state=PostState.deleted)
+    ).rowcount
+    if not changed:
+        raise Conflict(_("This post was changed meanwhile; reload the page."))
     if post.parent_id is not None:
         session.execute(
             update(Thread).where(Thread.id == post.thread_id).values(reply_count=Thread.reply_count - 1)
@@ -655,9 +673,9 @@ def sector_summaries(session: Session) -> list[SectorSummary]:
     counts = {
         row[0]: (row[1], row[2])
         for row in session.exec(
-            select(Thread.sector_id, func.count(), func.max(Thread.last_activity_at)).group_by(
-                Thread.sector_id
-            )
+            select(Thread.sector_id, func.count(), func.max(Thread.last_activity_at))
+            .where(Thread.merged_into_id.is_(None))
+            .group_by(Thread.sector_id)
         ).all()
     }
     return [
@@ -670,6 +688,7 @@ def coverage(session: Session, all_jurisdictions: bool = False):
     rows = session.exec(
         select(Thread.sector_id, ThreadJurisdiction.jurisdiction_id, func.count())
         .join(ThreadJurisdiction, ThreadJurisdiction.thread_id == Thread.id)
+        .where(Thread.merged_into_id.is_(None))
         .group_by(Thread.sector_id, ThreadJurisdiction.jurisdiction_id)
     ).all()
     cells = {(sector_id, jurisdiction_id): count for sector_id, jurisdiction_id, count in rows}

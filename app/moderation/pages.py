@@ -309,7 +309,7 @@ def split(
     title: FormStr = "",
     reason: FormStr = "",
 ):
-    post_ids = [int(p) for p in posts or [] if p.isdigit()]
+    post_ids = [int(p) for p in posts or [] if p.isdecimal()]
     try:
         with session.begin_nested():
             new = service.split_thread(session, user, thread_id, post_ids, title, reason)
@@ -388,7 +388,12 @@ def audit_log(
     }
     try:
         filters = _filters(
-            actor, action, target_type, int(target_id) if target_id.strip().isdigit() else None, since, until
+            actor,
+            action,
+            target_type,
+            int(target_id) if target_id.strip().isdecimal() else None,
+            since,
+            until,
         )
         rows, next_cursor = service.audit_entries(session, user, filters, cursor)
         error = None
@@ -417,7 +422,7 @@ def audit_log_csv(
     until: str = "",
 ):
     filters = _filters(
-        actor, action, target_type, int(target_id) if target_id.strip().isdigit() else None, since, until
+        actor, action, target_type, int(target_id) if target_id.strip().isdecimal() else None, since, until
     )
     content = service.audit_csv(session, user, filters)
     return Response(

@@ -13,7 +13,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from app.accounts.models import Invitation, User, UserStatus
-from app.accounts.permissions import is_moderator
+from app.accounts.permissions import is_admin, is_moderator
+from app.attachments.models import AttachmentTag
 from app.errors import Conflict, Forbidden, Invalid, NotFound, ValidationFailed
 from app.forum import service as forum
 from app.forum.models import (
@@ -30,7 +31,7 @@ from app.moderation import permissions
 from app.moderation.audit import record
 from app.moderation.models import AuditEntry, Flag
 from app.notifications.models import Notification, Watch
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import cursor_int, decode_cursor, encode_cursor
 from app.search import index as search_index
 from app.taxonomy import service as taxonomy
 from app.taxonomy.models import Instrument, Jurisdiction, Tag
@@ -103,7 +104,7 @@ def open_reports(session: Session, user: User) -> list[ReportGroup]:
         select(Flag, Post, Thread)
         .join(Post, Post.id == Flag.post_id)
         .join(Thread, Thread.id == Post.thread_id)
-        .where(Flag.resolved_at.is_(None))
+        .where(Flag.resolved_at.is_(None), Post.state != PostState.deleted)
         .order_by(Flag.created_at, Flag.id)
     )
     sectors = permissions.moderated_sector_ids(session, user)
@@ -170,11 +171,15 @@ def resolve_reports(session: Session, user: User, post_id: int, action: str, rea
 def hide_post(session: Session, user: User, post_id: int, reason: str) -> bool:
     post, thread = _post_for_moderation(session, user, post_id)
     reason = _reason(reason)
-    if post.state != PostState.visible:
+    # The state is checked and changed in one statement: a concurrent delete or hide cannot be
+    # overwritten, nor the reply count decremented twice.
+    changed = session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.state == PostState.visible)
+        .values(state=PostState.hidden, hidden_reason=reason)
+    ).rowcount
+    if not changed:
         return False
-    session.execute(
-        update(Post).where(Post.id == post.id).values(state=PostState.hidden, hidden_reason=reason)
-    )
     if post.parent_id is not None:
         session.execute(
             update(Thread).where(Thread.id == thread.id).values(reply_count=Thread.reply_count - 1)
@@ -195,9 +200,13 @@ def hide_post(session: Session, user: User, post_id: int, reason: str) -> bool:
 
 def unhide_post(session: Session, user: User, post_id: int, reason: str = "") -> bool:
     post, thread = _post_for_moderation(session, user, post_id)
-    if post.state != PostState.hidden:
+    changed = session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.state == PostState.hidden)
+        .values(state=PostState.visible, hidden_reason="")
+    ).rowcount
+    if not changed:
         return False
-    session.execute(update(Post).where(Post.id == post.id).values(state=PostState.visible, hidden_reason=""))
     if post.parent_id is not None:
         session.execute(
             update(Thread).where(Thread.id == thread.id).values(reply_count=Thread.reply_count + 1)
@@ -525,6 +534,19 @@ def rename_tag(session: Session, user: User, old_name: str, new_name: str) -> Ta
         )
     )
     session.execute(delete(ThreadTag).where(ThreadTag.tag_id == old.id))
+    # Documents carry tags too: theirs move the same way, or the old tag could not be removed.
+    session.execute(
+        insert(AttachmentTag).from_select(
+            ["attachment_id", "tag_id"],
+            sa_select(AttachmentTag.attachment_id, literal(existing.id)).where(
+                AttachmentTag.tag_id == old.id,
+                AttachmentTag.attachment_id.not_in(
+                    sa_select(AttachmentTag.attachment_id).where(AttachmentTag.tag_id == existing.id)
+                ),
+            ),
+        )
+    )
+    session.execute(delete(AttachmentTag).where(AttachmentTag.tag_id == old.id))
     record(
         session,
         user,
@@ -567,7 +589,7 @@ def audit_entries(
         actor = filters.actor.strip().lower()
         statement = (
             statement.where(AuditEntry.actor_id == int(actor))
-            if actor.isdigit()
+            if actor.isdecimal()
             else statement.where(User.email == actor)
         )
     if filters.action:
@@ -582,7 +604,7 @@ def audit_entries(
         statement = statement.where(AuditEntry.created_at < filters.until)
     after = decode_cursor(cursor, 1)
     if after:
-        statement = statement.where(AuditEntry.id < int(after[0]))
+        statement = statement.where(AuditEntry.id < cursor_int(after[0]))
     rows = list(session.exec(statement.order_by(AuditEntry.id.desc()).limit(limit + 1)).all())
     next_cursor = encode_cursor([rows[limit - 1][0].id]) if len(rows) > limit else None
     return rows[:limit], next_cursor
@@ -640,23 +662,36 @@ class Dashboard:
 
 def dashboard(session: Session, user: User) -> Dashboard:
     reports = open_reports(session, user)
-    hidden = session.exec(
+    hidden_statement = (
         select(AuditEntry, User)
         .outerjoin(User, User.id == AuditEntry.actor_id)
         .where(AuditEntry.action == "post.hide")
         .order_by(AuditEntry.id.desc())
         .limit(10)
-    ).all()
+    )
+    sectors = permissions.moderated_sector_ids(session, user)
+    if sectors is not None:
+        # A scoped moderator sees what was hidden in their own sectors only.
+        hidden_statement = (
+            hidden_statement.join(Post, Post.id == AuditEntry.target_id)
+            .join(Thread, Thread.id == Post.thread_id)
+            .where(Thread.sector_id.in_(sectors))
+        )
+    hidden = session.exec(hidden_statement).all()
     suspended = session.exec(
         select(User).where(User.status == UserStatus.suspended).order_by(User.id.desc()).limit(20)
     ).all()
     now = utcnow()
-    invitations = session.exec(
+    invitations_statement = (
         select(Invitation)
         .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > now)
         .order_by(Invitation.created_at.desc())
         .limit(20)
-    ).all()
+    )
+    if not is_admin(user):
+        # As on the invitations page: moderators see the invitations they sent.
+        invitations_statement = invitations_statement.where(Invitation.inviter_id == user.id)
+    invitations = session.exec(invitations_statement).all()
     return Dashboard(reports, list(hidden), list(suspended), list(invitations))
 
 

@@ -179,15 +179,20 @@ def parse(raw: str) -> Query:
     return Query(node, filters)
 
 
-def _parse_or(tokens, index):
+MAX_DEPTH = 8
+
+
+def _parse_or(tokens, index, depth=0):
+    if depth > MAX_DEPTH:
+        raise QueryError(_("Too many nested parentheses: use at most %(n)d levels.", n=MAX_DEPTH))
     branches = []
-    node, index = _parse_and(tokens, index)
+    node, index = _parse_and(tokens, index, depth)
     if node is not None:
         branches.append(node)
     while index < len(tokens) and tokens[index][0] == "or":
         if not branches:
             raise QueryError(_("OR needs something on both sides."))
-        node, index = _parse_and(tokens, index + 1)
+        node, index = _parse_and(tokens, index + 1, depth)
         if node is None:
             raise QueryError(_("OR needs something on both sides."))
         branches.append(node)
@@ -196,16 +201,19 @@ def _parse_or(tokens, index):
     return (branches[0] if len(branches) == 1 else Or(tuple(branches))), index
 
 
-def _parse_and(tokens, index):
+def _parse_and(tokens, index, depth=0):
     nodes = []
     while index < len(tokens) and tokens[index][0] not in ("or", ")"):
         kind, value = tokens[index]
         if kind == "(":
-            inner, index = _parse_or(tokens, index + 1)
+            inner, index = _parse_or(tokens, index + 1, depth + 1)
             if index >= len(tokens) or tokens[index][0] != ")":
                 raise QueryError(_("A parenthesis is not closed: add the missing “)”."))
             index += 1
-            if inner is not None:
+            if isinstance(inner, And):
+                # "a (-b -c)" is "a -b -c": exclusions join the words around them.
+                nodes.extend(inner.nodes)
+            elif inner is not None:
                 nodes.append(inner)
         else:
             nodes.append(value)

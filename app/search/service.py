@@ -94,6 +94,8 @@ class SQLiteEngine:
         if isinstance(node, And):
             positives = [self.expression(c) for c in node.nodes if not isinstance(c, Not)]
             negatives = [self.expression(c.node) for c in node.nodes if isinstance(c, Not)]
+            if not positives:
+                raise QueryError(_("Add at least one word to look for: a search cannot be only exclusions."))
             result = "(" + " AND ".join(positives) + ")"
             for negative in negatives:
                 result += f" NOT {negative}"

@@ -56,7 +56,7 @@ def taxonomy_add(
                 _kind(kind),
                 name=name,
                 key=key,
-                year=int(year) if year.strip().isdigit() else None,
+                year=int(year) if year.strip().isdecimal() else None,
             )
     except AppError as error:
         if error.status_code in (403, 404):

@@ -173,3 +173,17 @@ def test_profile_with_unknown_country_is_refused_and_input_kept(signed_in, exper
     assert response.status_code == 422 and "Choose a country from the list" in response.text
     assert 'value="New Name"' in response.text
     assert "Esther Expert" in client.get("/api/v1/me").text
+
+
+def test_password_change_revokes_personal_access_tokens(app, signed_in, expert, database):
+    token = make_token(database, expert)
+    client = signed_in(expert)
+    client.post(
+        "/profile/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "a brand new passphrase",
+            "csrf_token": csrf_from(client.get("/profile").text),
+        },
+    )
+    assert _new_client(app).get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401

@@ -403,3 +403,83 @@ def test_queue_page_and_dashboard(app, database, signed_in, scene, expert, moder
     assert "No open reports" in moderator_page.get("/moderation/reports").text
     assert "Moderation" in moderator_page.get("/moderation").text
     assert signed_in(expert).get("/moderation/reports").status_code == 403
+
+
+def test_a_scoped_moderator_cannot_edit_or_reply_to_locked_threads_elsewhere(app, database, scene, admin):
+    scoped = make_user(database, role="moderator")
+    _client(app, database, admin).post(f"/api/v1/users/{scoped.id}/sectors", json={"sectors": ["fuel"]})
+    client = _client(app, database, scoped)
+    post = scene["first"]
+    response = client.patch(f"/api/v1/posts/{post.id}", json={"body": "Rewritten", "base_revision": 1})
+    assert response.status_code == 403
+    _client(app, database, admin).post(f"/api/v1/threads/{scene['thread'].id}/lock", json={})
+    assert client.post(f"/api/v1/threads/{scene['thread'].id}/posts", json={"body": "x"}).status_code == 403
+
+
+def test_the_hiding_reason_reaches_the_author_and_moderators_only(app, database, scene, expert, moderator):
+    _client(app, database, moderator).post(
+        f"/api/v1/posts/{scene['first'].id}/hide", json={"reason": "names informant J. Doe"}
+    )
+    other = _client(app, database, make_user(database))
+    assert "J. Doe" not in other.get(f"/api/v1/threads/{scene['thread'].id}").text
+    author = _client(app, database, moderator)
+    assert "J. Doe" in author.get(f"/api/v1/threads/{scene['thread'].id}").text
+
+
+def test_a_merged_thread_takes_no_replies(app, database, scene, expert, moderator):
+    target = make_thread(database, moderator, sector="tobacco", title="Target")
+    client = _client(app, database, moderator)
+    client.post(f"/api/v1/threads/{scene['thread'].id}/merge", json={"target_id": target.id})
+    response = _client(app, database, expert).post(
+        f"/api/v1/threads/{scene['thread'].id}/posts", json={"body": "lost reply"}
+    )
+    assert response.status_code == 404
+
+
+def test_merging_a_tag_used_on_documents(app, database, expert, moderator):
+    from tests.attachments.files import pdf_with_text
+
+    thread = make_thread(database, expert, tags=["fakes"])
+    post = make_reply(database, expert, thread)
+    client = _client(app, database, expert)
+    uploaded = client.post(
+        f"/api/v1/posts/{post.id}/attachments",
+        files={"file": ("a.pdf", pdf_with_text("x"), "application/pdf")},
+        data={"tags": "oldtag"},
+    )
+    assert uploaded.status_code == 201
+    response = _client(app, database, moderator).post(
+        "/api/v1/tags/oldtag/rename", json={"new_name": "fakes"}
+    )
+    assert response.status_code == 200
+    assert client.get(f"/api/v1/attachments/{uploaded.json()['id']}").json()["tags"] == ["fakes"]
+
+
+def test_reports_on_a_post_its_author_deleted_leave_the_queue(app, database, scene, expert, moderator):
+    reporter = _client(app, database, make_user(database))
+    reporter.post(f"/api/v1/posts/{scene['other'].id}/flags", json={"reason": "spam"})
+    _client(app, database, expert).delete(f"/api/v1/posts/{scene['other'].id}")
+    assert _client(app, database, moderator).get("/api/v1/moderation/flags").json()["items"] == []
+
+
+def test_dashboard_shows_moderators_only_their_own_invitations(app, database, signed_in, admin, moderator):
+    from tests.factories import make_invitation
+
+    make_invitation(database, admin, email="secret-new-admin@example.org", role="admin")
+    assert "secret-new-admin" not in signed_in(moderator).get("/moderation").text
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/threads/99999999999999999999999", "/api/v1/posts/99999999999999999999/revisions"]
+)
+def test_huge_ids_are_404_not_500(app, database, expert, path):
+    assert _client(app, database, expert).get(path).status_code == 404
+
+
+def test_a_garbled_flat_cursor_is_400(app, database, scene, expert):
+    from app.pagination import encode_cursor
+
+    response = _client(app, database, expert).get(
+        f"/api/v1/threads/{scene['thread'].id}/posts", params={"flat": "true", "cursor": encode_cursor(["x"])}
+    )
+    assert response.status_code == 400

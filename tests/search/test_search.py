@@ -291,3 +291,18 @@ def test_one_notification_per_post_however_many_searches_match(app, api, databas
 def test_applied_facets_are_not_offered_again(api, corpus):
     body = api.get("/api/v1/search", params={"q": "counterfeit jurisdiction:FR"}).json()
     assert "FR" not in [f["key"] for f in body["facets"]["jurisdiction"]]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "counterfeit (-marseille -licensing)",
+        "(" * 300 + "counterfeit" + ")" * 300,
+        "counterfeit OR (-marseille)",
+    ],
+)
+def test_nested_exclusions_and_deep_parentheses_never_500(api, corpus, q):
+    response = api.get("/api/v1/search", params={"q": q})
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert sorted({i["title"] for i in response.json()["items"]}) == [T1]
