@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     mail_from: str = "Legal Expert Forum <no-reply@localhost>"
     site_name: str = "Legal Expert Forum"
     max_upload_mb: int = 25
+    # Search ranks, counts and facets the newest N matches: bounded work for common words.
+    search_window: int = Field(default=2000, ge=20)
 
     invitation_days: int = 7
     reset_minutes: int = 60

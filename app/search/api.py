@@ -15,6 +15,8 @@ def result_json(result: service.SearchResult) -> dict:
     return {
         "query": result.query,
         "total": result.total,
+        # True when more posts match than the window looked at: the total is a lower bound.
+        "truncated": result.truncated,
         "items": [
             {
                 "thread_id": h.thread_id,

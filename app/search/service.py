@@ -12,12 +12,14 @@ from sqlalchemy import (
     Float,
     and_,
     cast,
+    column,
     exists,
     extract,
     func,
     literal_column,
     or_,
     select,
+    table,
     text,
 )
 from sqlalchemy.sql import ColumnElement
@@ -26,6 +28,7 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.accounts.permissions import is_moderator
 from app.attachments.models import Attachment
+from app.config import get_settings
 from app.errors import Invalid, NotFound
 from app.forum.models import Post, PostState, Thread, ThreadInstrument, ThreadJurisdiction, ThreadTag
 from app.i18n import _
@@ -35,6 +38,8 @@ from app.search.query import And, Node, Not, Or, Phrase, Query, QueryError, Term
 from app.taxonomy import service as taxonomy
 from app.taxonomy.models import Instrument, Jurisdiction, Sector, Tag
 
+# A table clause, not text(): the match subquery is joined to ORM selects of posts.
+SEARCH_TABLE = table("search_index", column("rowid"), column("post_id"))
 PAGE_SIZE = 20
 MAX_PAGES = 25  # bounded pagination: 500 hits are more than anyone reads; refine the query instead
 START, STOP = "\x02", "\x03"
@@ -71,6 +76,7 @@ class SearchResult:
     facets: dict[str, list[Facet]] = field(default_factory=dict)
     next_cursor: str | None = None
     page: int = 1
+    truncated: bool = False
 
 
 # --- Engines ---------------------------------------------------------------------------------------
@@ -102,20 +108,27 @@ class SQLiteEngine:
             return "(" + result + ")"
         raise QueryError(_("Add at least one word to look for: a search cannot be only exclusions."))
 
-    def match(self, query: Query):
+    def match(self, query: Query, restrict=None, window: int | None = None):
         expression = self.expression(query.text)
         if query.filters.in_title:
             expression = f"title : ({expression})"
         elif query.filters.in_attachments:
             expression = f"attachments : ({expression})"
+        rowid = literal_column("rowid")
         matched = (
             select(
-                literal_column("rowid").label("post_id"),
+                rowid.label("post_id"),
                 literal_column("bm25(search_index, 10.0, 1.0, 5.0, 0.5)").label("rank"),
             )
-            .select_from(text("search_index"))
+            .select_from(SEARCH_TABLE)
             .where(text("search_index MATCH :fts").bindparams(fts=expression))
         )
+        if restrict is not None:
+            matched = matched.where(rowid.in_(restrict))
+        if window:
+            # Newest matches first (ids grow with time), stopping at the window: bm25 is computed
+            # for those rows only, however common the words.
+            matched = matched.order_by(rowid.desc()).limit(window)
         return matched.subquery("matched"), True  # lower bm25 is better
 
     def snippets(self, session: Session, query: Query, post_ids: list[int]) -> dict[int, str]:
@@ -127,7 +140,7 @@ class SQLiteEngine:
                 literal_column("rowid"),
                 literal_column(f"snippet(search_index, -1, '{START}', '{STOP}', '…', 24)"),
             )
-            .select_from(text("search_index"))
+            .select_from(SEARCH_TABLE)
             .where(expression)
             .where(literal_column("rowid").in_(post_ids))
         ).all()
@@ -164,7 +177,7 @@ class PostgresEngine:
             result = result.op(operator)(part)
         return result
 
-    def match(self, query: Query):
+    def match(self, query: Query, restrict=None, window: int | None = None):
         column = "document_tsv"
         if query.filters.in_title:
             column = "title_tsv"
@@ -179,9 +192,14 @@ class PostgresEngine:
                     "rank"
                 ),
             )
-            .select_from(text("search_index"))
+            .select_from(SEARCH_TABLE)
             .where(document.op("@@")(self.tsquery(query.text)))
         )
+        post_id = literal_column("search_index.post_id")
+        if restrict is not None:
+            matched = matched.where(post_id.in_(restrict))
+        if window:
+            matched = matched.order_by(post_id.desc()).limit(window)
         return matched.subquery("matched"), False  # higher ts_rank_cd is better
 
     def snippets(self, session: Session, query: Query, post_ids: list[int]) -> dict[int, str]:
@@ -200,7 +218,7 @@ class PostgresEngine:
                 literal_column("search_index.post_id"),
                 func.ts_headline(self.config, literal_column(source), self.tsquery(query.text), options),
             )
-            .select_from(text("search_index"))
+            .select_from(SEARCH_TABLE)
             .where(literal_column("search_index.post_id").in_(post_ids))
         ).all()
         return dict(rows)
@@ -345,15 +363,34 @@ def search(
 
 
 def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_facets) -> SearchResult:
+    """Work is bounded by a window of the newest matches (FORUM_SEARCH_WINDOW, 2,000 by default):
+    ranking, counting and facets look at those, so a common word costs what a rare one does. A
+    window that fills up is reported (`truncated`), with the advice to narrow the search."""
     engine = engine_for(session)
+    window = get_settings().search_window
+    filters = _filter_conditions(session, query)
+    conditions = _visible(user, include_hidden) + filters
     base = select(Post.id).join(Thread, Thread.id == Post.thread_id)
-    conditions = _visible(user, include_hidden) + _filter_conditions(session, query)
     rank = None
     if query.text is not None:
-        matched, ascending = engine.match(query)
-        base = base.join(matched, matched.c.post_id == Post.id)
+        # Filters narrow the match itself (rowid IN …), not the window after it.
+        restrict = (
+            select(Post.id).join(Thread, Thread.id == Post.thread_id).where(and_(*filters))
+            if filters
+            else None
+        )
+        matched, ascending = engine.match(query, restrict, window)
         rank = matched.c.rank if ascending else -matched.c.rank
-    base = base.where(and_(*conditions))
+    else:
+        matched = (
+            select(Post.id.label("post_id"))
+            .join(Thread, Thread.id == Post.thread_id)
+            .where(and_(*conditions))
+            .order_by(Post.id.desc())
+            .limit(window)
+            .subquery("matched")
+        )
+    base = base.join(matched, matched.c.post_id == Post.id).where(and_(*conditions))
     page = 1
     after = decode_cursor(cursor, 1)
     if after:
@@ -370,8 +407,17 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
     hits = _hits(session, engine, query, ids)
     matched_ids = base.subquery("hits")
     total = session.execute(select(func.count()).select_from(matched_ids)).scalar_one()
+    truncated = session.execute(select(func.count()).select_from(matched)).scalar_one() >= window
     facets = _facets(session, matched_ids, raw, query) if with_facets else {}
-    return SearchResult(query=raw, hits=hits, total=total, facets=facets, next_cursor=next_cursor, page=page)
+    return SearchResult(
+        query=raw,
+        hits=hits,
+        total=total,
+        facets=facets,
+        next_cursor=next_cursor,
+        page=page,
+        truncated=truncated,
+    )
 
 
 def _hits(session: Session, engine, query: Query, ids: list[int]) -> list[Hit]:

@@ -306,3 +306,19 @@ def test_nested_exclusions_and_deep_parentheses_never_500(api, corpus, q):
     assert response.status_code in (200, 400)
     if response.status_code == 200:
         assert sorted({i["title"] for i in response.json()["items"]}) == [T1]
+
+
+def test_common_words_are_bounded_by_the_window_and_filters_narrow_inside_it(api, database, settings, expert):
+    settings.search_window = 20
+    old = make_thread(
+        database, expert, title="Zebra skins in fuel tankers", sector="fuel", body="zebra zebra"
+    )
+    thread = make_thread(database, expert, title="Tobacco", sector="tobacco", body="Opening")
+    for number in range(25):
+        make_reply(database, expert, thread, f"zebra mention {number}")
+    body = api.get("/api/v1/search", params={"q": "zebra"}).json()
+    assert body["truncated"] is True and body["total"] == 20
+    # The fuel thread is older than the 20 newest matches, yet a filter finds it: filters narrow
+    # the match itself, before the window.
+    filtered = api.get("/api/v1/search", params={"q": "zebra sector:fuel"}).json()
+    assert [item["thread_id"] for item in filtered["items"]] == [old.id] and filtered["truncated"] is False
