@@ -124,7 +124,9 @@ class SQLiteEngine:
             .where(text("search_index MATCH :fts").bindparams(fts=expression))
         )
         if restrict is not None:
-            matched = matched.where(rowid.in_(restrict))
+            # "+rowid": the unary plus keeps the constraint away from FTS5, which would otherwise run
+            # the match once per allowed id; SQLite checks each match against the set instead.
+            matched = matched.where(literal_column("+rowid").in_(restrict))
         if window:
             # Newest matches first (ids grow with time), stopping at the window: bm25 is computed
             # for those rows only, however common the words.
