@@ -65,7 +65,11 @@ class ThreadTag(SQLModel, table=True):
 
 class Post(SQLModel, table=True):
     __tablename__ = "post"
-    __table_args__ = (Index("ix_post_thread_path", "thread_id", "path"),)
+    __table_args__ = (
+        Index("ix_post_thread_path", "thread_id", "path"),
+        # Search turns before:/after: into a range of post ids through this index.
+        Index("ix_post_created_at", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     thread_id: int = Field(foreign_key="thread.id", index=True, ondelete="CASCADE")

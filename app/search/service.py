@@ -13,7 +13,6 @@ from sqlalchemy import (
     and_,
     cast,
     column,
-    exists,
     extract,
     func,
     literal_column,
@@ -108,7 +107,7 @@ class SQLiteEngine:
             return "(" + result + ")"
         raise QueryError(_("Add at least one word to look for: a search cannot be only exclusions."))
 
-    def match(self, query: Query, restrict=None, window: int | None = None):
+    def match(self, query: Query, restrict=None, window: int | None = None, bounds=(None, None)):
         expression = self.expression(query.text)
         if query.filters.in_title:
             expression = f"title : ({expression})"
@@ -123,6 +122,11 @@ class SQLiteEngine:
             .select_from(SEARCH_TABLE)
             .where(text("search_index MATCH :fts").bindparams(fts=expression))
         )
+        low, high = bounds
+        if low is not None:
+            matched = matched.where(rowid >= low)  # a rowid range FTS5 walks natively
+        if high is not None:
+            matched = matched.where(rowid <= high)
         if restrict is not None:
             # "+rowid": the unary plus keeps the constraint away from FTS5, which would otherwise run
             # the match once per allowed id; SQLite checks each match against the set instead.
@@ -179,7 +183,7 @@ class PostgresEngine:
             result = result.op(operator)(part)
         return result
 
-    def match(self, query: Query, restrict=None, window: int | None = None):
+    def match(self, query: Query, restrict=None, window: int | None = None, bounds=(None, None)):
         column = "document_tsv"
         if query.filters.in_title:
             column = "title_tsv"
@@ -198,6 +202,11 @@ class PostgresEngine:
             .where(document.op("@@")(self.tsquery(query.text)))
         )
         post_id = literal_column("search_index.post_id")
+        low, high = bounds
+        if low is not None:
+            matched = matched.where(post_id >= low)
+        if high is not None:
+            matched = matched.where(post_id <= high)
         if restrict is not None:
             matched = matched.where(post_id.in_(restrict))
         if window:
@@ -241,7 +250,32 @@ def engine_for(session: Session):
 # --- Filters -------------------------------------------------------------------------------------
 
 
-def _filter_conditions(session: Session, query: Query) -> list[ColumnElement]:
+def _date_conditions(query: Query) -> list[ColumnElement]:
+    conditions = []
+    if query.filters.before:
+        conditions.append(Post.created_at < datetime.combine(query.filters.before, time.min))
+    if query.filters.after:
+        conditions.append(Post.created_at >= datetime.combine(query.filters.after, time.min))
+    return conditions
+
+
+def _id_bounds(session: Session, query: Query) -> tuple[int | None, int | None]:
+    """before:/after: as a range of post ids, through the index on created_at. Posts are numbered
+    as they are written, so the range holds every post of the period; the exact dates are still
+    checked on each hit. An empty period gives a range that matches nothing."""
+    low = high = None
+    if query.filters.after:
+        start = datetime.combine(query.filters.after, time.min)
+        low = session.execute(select(func.min(Post.id)).where(Post.created_at >= start)).scalar()
+        low = low if low is not None else 2**62
+    if query.filters.before:
+        end = datetime.combine(query.filters.before, time.min)
+        high = session.execute(select(func.max(Post.id)).where(Post.created_at < end)).scalar()
+        high = high if high is not None else -1
+    return low, high
+
+
+def _filter_conditions(session: Session, query: Query, dates: bool = True) -> list[ColumnElement]:
     filters = query.filters
     conditions: list[ColumnElement] = []
     if filters.sectors:
@@ -315,15 +349,14 @@ def _filter_conditions(session: Session, query: Query) -> list[ColumnElement]:
                     "presentation or other."
                 )
             )
-        conditions.append(exists().where(Attachment.post_id == Post.id, Attachment.kind == value))
+        # IN over the (few) attachments, not EXISTS evaluated for every post.
+        conditions.append(Post.id.in_(select(Attachment.post_id).where(Attachment.kind == value)))
     if filters.authors:
         conditions.append(Post.author_id.in_(select(User.id).where(User.handle.in_(filters.authors))))
-    if filters.before:
-        conditions.append(Post.created_at < datetime.combine(filters.before, time.min))
-    if filters.after:
-        conditions.append(Post.created_at >= datetime.combine(filters.after, time.min))
+    if dates:
+        conditions += _date_conditions(query)
     if filters.has_attachment or filters.in_attachments:
-        conditions.append(exists().where(Attachment.post_id == Post.id))
+        conditions.append(Post.id.in_(select(Attachment.post_id)))
     if filters.status == "locked":
         conditions.append(Thread.locked.is_(True))
     elif filters.status == "open":
@@ -370,8 +403,9 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
     window that fills up is reported (`truncated`), with the advice to narrow the search."""
     engine = engine_for(session)
     window = get_settings().search_window
-    filters = _filter_conditions(session, query)
-    conditions = _visible(user, include_hidden) + filters
+    filters = _filter_conditions(session, query, dates=False)
+    date_filters = _date_conditions(query)
+    conditions = _visible(user, include_hidden) + filters + date_filters
     base = select(Post.id).join(Thread, Thread.id == Post.thread_id)
     rank = None
     if query.text is not None:
@@ -381,7 +415,7 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
             if filters
             else None
         )
-        matched, ascending = engine.match(query, restrict, window)
+        matched, ascending = engine.match(query, restrict, window, _id_bounds(session, query))
         rank = matched.c.rank if ascending else -matched.c.rank
     else:
         matched = (
