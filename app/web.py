@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from app.accounts import permissions
 from app.accounts.countries import country_choices, country_name
+from app.attachments.models import DOCUMENT_KIND_LABELS
 from app.config import ROOT, get_settings
 from app.forum import permissions as forum_permissions
 from app.i18n import get_translations
@@ -38,16 +39,7 @@ templates.env.globals.update(
     country_choices=country_choices,
     country_name=country_name,
 )
-templates.env.globals["document_kinds"] = {
-    "legislation": "Legislation",
-    "case_law": "Judgment / case law",
-    "treaty": "Treaty text",
-    "guidance": "Guidance / handbook",
-    "analysis": "Analysis / opinion",
-    "template": "Template",
-    "presentation": "Presentation",
-    "other": "Other",
-}
+templates.env.globals["document_kinds"] = DOCUMENT_KIND_LABELS
 templates.env.filters["iso"] = iso
 templates.env.filters["datetime"] = lambda value: value.strftime("%Y-%m-%d %H:%M") + " UTC" if value else ""
 templates.env.filters["date"] = lambda value: value.strftime("%Y-%m-%d") if value else ""

@@ -20,6 +20,19 @@ class DocumentKind(enum.StrEnum):
     other = "other"
 
 
+# What people read for each kind, in pages and the library (translated where shown).
+DOCUMENT_KIND_LABELS = {
+    "legislation": "Legislation",
+    "case_law": "Judgment / case law",
+    "treaty": "Treaty text",
+    "guidance": "Guidance / handbook",
+    "analysis": "Analysis / opinion",
+    "template": "Template",
+    "presentation": "Presentation",
+    "other": "Other",
+}
+
+
 class Attachment(SQLModel, table=True):
     __tablename__ = "attachment"
     __table_args__ = (Index("ix_attachment_kind_id", "kind", "id"),)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Form, Request
 
 from app.attachments import service
 from app.attachments.api import download_response, upload_files
+from app.attachments.models import DOCUMENT_KIND_LABELS
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
 from app.errors import AppError, NotFound
@@ -13,12 +14,11 @@ from app.forum import service as forum
 from app.i18n import _
 from app.taxonomy import service as taxonomy
 from app.web import redirect, render
-from app.web import templates as _templates
 
 router = APIRouter(dependencies=[CsrfProtected])
 FormStr = Annotated[str, Form()]
 
-KIND_LABELS = _templates.env.globals["document_kinds"]
+KIND_LABELS = DOCUMENT_KIND_LABELS
 LANGUAGES = {
     "": "Not specified",
     "en": "English",
