@@ -20,8 +20,9 @@ For each engine and corpus size (threads = posts / 10):
    time as the search page does it: `app.search.service.search(session, expert, q, sort=…,
    with_facets=True)` in a fresh read session, timed with time.perf_counter. p50/p95/p99 over all
    executions. Every SQL statement is timed as well (from its start to the next statement's start,
-   so fetching and building the result count with it), to show which part is slow: page (match,
-   rank, order, limit), hits (posts, threads, jurisdictions), snippets, count, facets.
+   so fetching and building the result count with it), to show which part is slow: filters (taxonomy
+   lookups and date bounds before the match), window (match, rank, live checks, sorting and facet
+   counts in Python), facets (their labels), hits (posts, threads, jurisdictions), snippets.
 
 Prints Markdown and writes it as the dated section "## Search — <date>" of bench/RESULTS.md; the
 results of each engine and size are kept in var/bench-search-results.json, so runs of one engine or
@@ -305,21 +306,18 @@ def base_env() -> dict:
 
 # --- Measuring -----------------------------------------------------------------------------------
 
-PARTS = ("page", "hits", "snippets", "count", "facets", "other")
+PARTS = ("filters", "window", "facets", "hits", "snippets", "other")
 
 
 def part_of(statement: str) -> str:
     sql = statement.lower()
     if "snippet(search_index" in sql or "ts_headline(" in sql:
         return "snippets"
-    if "group by" in sql and (
-        "sector" in sql or "jurisdiction" in sql or "strftime" in sql or "extract(" in sql
-    ):
+    if "end as ok" in sql:
+        return "window"
+    labels = ("select sector.id, sector.slug", "select jurisdiction.id, jurisdiction.code")
+    if sql.lstrip().startswith(labels):
         return "facets"
-    if sql.lstrip().startswith("select count(*)"):
-        return "count"
-    if "limit" in sql and "offset" in sql:
-        return "page"
     if sql.lstrip().startswith("select post.") or "thread_jurisdiction.thread_id, jurisdiction.name" in sql:
         return "hits"
     return "other"
@@ -340,7 +338,10 @@ class StatementTimer:
 
     def parts(self, end: float) -> dict[str, float]:
         totals: dict[str, float] = defaultdict(float)
+        seen_window = False
         for (start, part), (following, _next) in zip(self.marks, [*self.marks[1:], (end, "")], strict=True):
+            seen_window = seen_window or part == "window"
+            part = "filters" if part == "other" and not seen_window else part  # lookups before the match
             totals[part] += (following - start) * 1000
         self.marks.clear()
         return dict(totals)
@@ -450,7 +451,7 @@ def detail(run: Run) -> list[str]:
         "",
         "Slowest queries (median of the runs; hits = total matches):",
         "",
-        "| query | sort | hits | median ms | max ms | page | hits+snippets | count | facets |",
+        "| query | sort | hits | median ms | max ms | filters | window | facets | hits+snippets |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     slowest = sorted(run.queries, key=lambda query: statistics.median(query.times_ms), reverse=True)[:5]
@@ -458,9 +459,8 @@ def detail(run: Run) -> list[str]:
         parts = query.parts_ms
         lines.append(
             f"| `{query.query}` | {query.sort} | {query.total:,} | {statistics.median(query.times_ms):.1f} | "
-            f"{max(query.times_ms):.1f} | {parts.get('page', 0):.1f} | "
-            f"{parts.get('hits', 0) + parts.get('snippets', 0):.1f} | {parts.get('count', 0):.1f} | "
-            f"{parts.get('facets', 0):.1f} |"
+            f"{max(query.times_ms):.1f} | {parts.get('filters', 0):.1f} | {parts.get('window', 0):.1f} | "
+            f"{parts.get('facets', 0):.1f} | {parts.get('hits', 0) + parts.get('snippets', 0):.1f} |"
         )
     return lines
 

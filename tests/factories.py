@@ -93,5 +93,8 @@ def set_thread(database, thread_id: int, **values) -> None:
 
     from app.forum.models import Thread
 
+    from app.search import index as search_index
+
     with database.unit_of_work() as session:
         session.execute(update(Thread).where(Thread.id == thread_id).values(**values))
+        search_index.reindex_threads(session, [thread_id])  # as the services do after such a change

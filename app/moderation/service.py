@@ -234,6 +234,8 @@ def _set_flags(session: Session, user: User, thread_id: int, action: str, reason
     if before == values:
         return False
     session.execute(update(Thread).where(Thread.id == thread.id).values(**values))
+    if "locked" in values:  # status:locked|open is a token in the search index
+        search_index.reindex_threads(session, [thread.id])
     record(
         session,
         user,
@@ -280,6 +282,7 @@ def move_thread(session: Session, user: User, thread_id: int, sector_slug: str, 
     before = thread.sector_id
     # A sector pin does not follow the thread into another sector's list.
     session.execute(update(Thread).where(Thread.id == thread.id).values(sector_id=sector.id, pinned=False))
+    search_index.reindex_threads(session, [thread.id])
     record(
         session,
         user,

@@ -1,9 +1,14 @@
 """Keeping the full-text index in step with the posts, in the same transaction as each write.
 
 One row per post, keyed by the post id: the opening post carries the thread's title and tags; every
-post carries its Markdown source and the text of its attachments. Filters (sector, jurisdiction,
-state, …) are joined from the live tables at query time, so a move, a merge or a hide never leaves
-stale filter data in the index. Deleted posts leave the index."""
+post carries its Markdown source and the text of its attachments. Deleted posts leave the index.
+
+Each row also carries `meta`: tokens for what the filters ask about (sector, jurisdictions,
+instruments, tags, lock state, author, attachment kinds), so that `court jurisdiction:FR` is one
+intersection inside the full-text index instead of a set of posts built before the match. The
+writes that change these (edit, move, lock, merge, split, tag rename, attachments) reindex the
+posts concerned; the filters are also checked against the live tables on every hit, so a stale
+token could only hide a hit, never show a wrong one."""
 
 import unicodedata
 from collections.abc import Iterable
@@ -12,6 +17,21 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
 BATCH = 2_000
+
+# Attachment kinds as numbers: "case_law" would be split in two by the tokenizers.
+KINDS = ("legislation", "case_law", "treaty", "guidance", "analysis", "template", "presentation", "other")
+
+
+def meta_token(kind: str, value: int | str) -> str:
+    """One filter value as an index token: a letter for the filter, then a number, prefixed by z
+    (letters and digits only, so both engines' tokenizers keep it whole)."""
+    if kind == "kind":
+        return f"zk{KINDS.index(value) if value in KINDS else len(KINDS)}"
+    if kind == "status":
+        return "zlocked" if value == "locked" else "zopen"
+    if kind == "attachment":
+        return "zhasatt"
+    return f"z{kind}{int(value)}"
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
@@ -29,32 +49,52 @@ def _documents(connection: Connection, post_ids: list[int]) -> list[dict]:
         return []
     posts = connection.execute(
         text(
-            "SELECT p.id, p.thread_id, p.parent_id, p.body, t.title FROM post p "
+            "SELECT p.id, p.thread_id, p.parent_id, p.body, p.author_id, t.title, t.sector_id, t.locked "
+            "FROM post p "
             "JOIN thread t ON t.id = p.thread_id WHERE p.id IN :ids AND p.state <> 'deleted'"
         ).bindparams(bindparam("ids", expanding=True)),
         {"ids": post_ids},
     ).all()
     if not posts:
         return []
-    opening_threads = sorted({row.thread_id for row in posts if row.parent_id is None})
+    threads = sorted({row.thread_id for row in posts})
     tags: dict[int, list[str]] = {}
-    if opening_threads:
-        for thread_id, name in connection.execute(
-            text(
-                "SELECT tt.thread_id, tg.name FROM thread_tag tt JOIN tag tg ON tg.id = tt.tag_id "
-                "WHERE tt.thread_id IN :ids"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {"ids": opening_threads},
+    meta: dict[int, list[str]] = {}
+    for thread_id, tag_id, name in connection.execute(
+        text(
+            "SELECT tt.thread_id, tg.id, tg.name FROM thread_tag tt JOIN tag tg ON tg.id = tt.tag_id "
+            "WHERE tt.thread_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"ids": threads},
+    ):
+        tags.setdefault(thread_id, []).append(name)
+        meta.setdefault(thread_id, []).append(meta_token("g", tag_id))
+    links = (("thread_jurisdiction", "jurisdiction_id", "j"), ("thread_instrument", "instrument_id", "i"))
+    for table, key, kind in links:
+        for thread_id, value in connection.execute(
+            text(f"SELECT thread_id, {key} FROM {table} WHERE thread_id IN :ids").bindparams(  # noqa: S608
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": threads},
         ):
-            tags.setdefault(thread_id, []).append(name)
+            meta.setdefault(thread_id, []).append(meta_token(kind, value))
     attachments: dict[int, list[str]] = {}
-    for post_id, filename, body in connection.execute(
-        text("SELECT post_id, filename, text FROM attachment WHERE post_id IN :ids").bindparams(
+    kinds: dict[int, set[str]] = {}
+    for post_id, filename, body, kind in connection.execute(
+        text("SELECT post_id, filename, text, kind FROM attachment WHERE post_id IN :ids").bindparams(
             bindparam("ids", expanding=True)
         ),
         {"ids": [row.id for row in posts]},
     ):
         attachments.setdefault(post_id, []).append(f"{filename}\n{body}")
+        kinds.setdefault(post_id, set()).update([meta_token("attachment", 1), meta_token("kind", kind)])
+
+    def meta_of(row) -> str:
+        tokens = [meta_token("s", row.sector_id), meta_token("status", "locked" if row.locked else "open")]
+        if row.author_id is not None:
+            tokens.append(meta_token("a", row.author_id))
+        return " ".join(tokens + meta.get(row.thread_id, []) + sorted(kinds.get(row.id, ())))
+
     return [
         {
             "post_id": row.id,
@@ -62,6 +102,7 @@ def _documents(connection: Connection, post_ids: list[int]) -> list[dict]:
             "body": row.body,
             "tags": " ".join(tags.get(row.thread_id, [])) if row.parent_id is None else "",
             "attachments": "\n".join(attachments.get(row.id, [])),
+            "meta": meta_of(row),
         }
         for row in posts
     ]
@@ -86,8 +127,8 @@ def _write(connection: Connection, documents: list[dict]) -> None:
     if connection.dialect.name == "sqlite":
         connection.execute(
             text(
-                "INSERT INTO search_index (rowid, title, body, tags, attachments) "
-                "VALUES (:post_id, :title, :body, :tags, :attachments)"
+                "INSERT INTO search_index (rowid, title, body, tags, attachments, meta) "
+                "VALUES (:post_id, :title, :body, :tags, :attachments, :meta)"
             ),
             documents,
         )
@@ -101,8 +142,9 @@ def _write(connection: Connection, documents: list[dict]) -> None:
     connection.execute(
         text(
             "INSERT INTO search_index (post_id, title, body, tags, attachments, title_tsv, attachments_tsv, "
-            "document_tsv) VALUES (:post_id, :title_f, :body_f, :tags_f, :attachments_f, "
+            "meta_tsv, document_tsv) VALUES (:post_id, :title_f, :body_f, :tags_f, :attachments_f, "
             "to_tsvector('english', :title_f), to_tsvector('english', :attachments_f), "
+            "to_tsvector('simple', :meta), "
             "setweight(to_tsvector('english', :title_f), 'A') || "
             "setweight(to_tsvector('english', :tags_f), 'A') || "
             "setweight(to_tsvector('english', :body_f), 'B') || "

@@ -5,15 +5,17 @@ match expression; filters, permissions, facets and pagination are shared SQL on 
 so both engines answer with the same semantics."""
 
 import html
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from sqlalchemy import (
     Float,
+    String,
     and_,
+    case,
     cast,
     column,
-    extract,
     func,
     literal_column,
     or_,
@@ -32,7 +34,7 @@ from app.errors import Invalid, NotFound
 from app.forum.models import Post, PostState, Thread, ThreadInstrument, ThreadJurisdiction, ThreadTag
 from app.i18n import _
 from app.pagination import decode_cursor, encode_cursor
-from app.search.index import strip_accents
+from app.search.index import KINDS, meta_token, strip_accents
 from app.search.query import And, Node, Not, Or, Phrase, Query, QueryError, Term, parse
 from app.taxonomy import service as taxonomy
 from app.taxonomy.models import Instrument, Jurisdiction, Sector, Tag
@@ -85,6 +87,8 @@ class SQLiteEngine:
     """FTS5: the tree becomes a MATCH string with every word quoted, so nothing typed can become
     FTS5 syntax."""
 
+    TEXT_COLUMNS = "{title body tags attachments}"
+
     @staticmethod
     def _quote(word: str) -> str:
         return '"' + word.replace('"', '""') + '"'
@@ -107,30 +111,35 @@ class SQLiteEngine:
             return "(" + result + ")"
         raise QueryError(_("Add at least one word to look for: a search cannot be only exclusions."))
 
-    def match(self, query: Query, restrict=None, window: int | None = None, bounds=(None, None)):
-        expression = self.expression(query.text)
+    def text_expression(self, query: Query) -> str:
+        """The words typed, limited to the text columns (never the filter tokens in `meta`)."""
+        columns = self.TEXT_COLUMNS
         if query.filters.in_title:
-            expression = f"title : ({expression})"
+            columns = "title"
         elif query.filters.in_attachments:
-            expression = f"attachments : ({expression})"
+            columns = "attachments"
+        return f"{columns} : ({self.expression(query.text)})"
+
+    def match(self, query: Query, tokens=(), window: int | None = None, bounds=(None, None)):
+        """The newest `window` posts matching the words and the filter tokens, with their rank."""
+        parts = [self.text_expression(query)] if query.text is not None else []
+        parts += ["meta : (" + " OR ".join(self._quote(t) for t in group) + ")" for group in tokens]
         rowid = literal_column("rowid")
+        rank = (
+            literal_column("bm25(search_index, 10.0, 1.0, 5.0, 0.5, 0.0)")
+            if query.text is not None
+            else literal_column("0.0")
+        )
         matched = (
-            select(
-                rowid.label("post_id"),
-                literal_column("bm25(search_index, 10.0, 1.0, 5.0, 0.5)").label("rank"),
-            )
+            select(rowid.label("post_id"), rank.label("rank"))
             .select_from(SEARCH_TABLE)
-            .where(text("search_index MATCH :fts").bindparams(fts=expression))
+            .where(text("search_index MATCH :fts").bindparams(fts=" AND ".join(parts)))
         )
         low, high = bounds
         if low is not None:
             matched = matched.where(rowid >= low)  # a rowid range FTS5 walks natively
         if high is not None:
             matched = matched.where(rowid <= high)
-        if restrict is not None:
-            # "+rowid": the unary plus keeps the constraint away from FTS5, which would otherwise run
-            # the match once per allowed id; SQLite checks each match against the set instead.
-            matched = matched.where(literal_column("+rowid").in_(restrict))
         if window:
             # Newest matches first (ids grow with time), stopping at the window: bm25 is computed
             # for those rows only, however common the words.
@@ -140,14 +149,13 @@ class SQLiteEngine:
     def snippets(self, session: Session, query: Query, post_ids: list[int]) -> dict[int, str]:
         if not post_ids or query.text is None:
             return {}
-        expression = self.match(query)[0].element.whereclause
         rows = session.execute(
             select(
                 literal_column("rowid"),
                 literal_column(f"snippet(search_index, -1, '{START}', '{STOP}', '…', 24)"),
             )
             .select_from(SEARCH_TABLE)
-            .where(expression)
+            .where(text("search_index MATCH :fts").bindparams(fts=self.text_expression(query)))
             .where(literal_column("rowid").in_(post_ids))
         ).all()
         return dict(rows)
@@ -183,32 +191,35 @@ class PostgresEngine:
             result = result.op(operator)(part)
         return result
 
-    def match(self, query: Query, restrict=None, window: int | None = None, bounds=(None, None)):
-        column = "document_tsv"
-        if query.filters.in_title:
-            column = "title_tsv"
-        elif query.filters.in_attachments:
-            column = "attachments_tsv"
-        tsquery = self.tsquery(query.text)
-        document = literal_column(f"search_index.{column}")
-        matched = (
-            select(
-                literal_column("search_index.post_id").label("post_id"),
-                cast(func.ts_rank_cd(literal_column("search_index.document_tsv"), tsquery), Float).label(
-                    "rank"
-                ),
-            )
-            .select_from(SEARCH_TABLE)
-            .where(document.op("@@")(self.tsquery(query.text)))
-        )
+    def match(self, query: Query, tokens=(), window: int | None = None, bounds=(None, None)):
+        """The newest `window` posts matching the words and the filter tokens, with their rank."""
         post_id = literal_column("search_index.post_id")
+        conditions = []
+        rank = literal_column("0.0")
+        if query.text is not None:
+            column = "document_tsv"
+            if query.filters.in_title:
+                column = "title_tsv"
+            elif query.filters.in_attachments:
+                column = "attachments_tsv"
+            tsquery = self.tsquery(query.text)
+            conditions.append(literal_column(f"search_index.{column}").op("@@")(tsquery))
+            rank = cast(func.ts_rank_cd(literal_column("search_index.document_tsv"), tsquery), Float)
+        if tokens:
+            # Our own tokens only (letters and digits), joined with tsquery operators.
+            expression = " & ".join("(" + " | ".join(group) + ")" for group in tokens)
+            conditions.append(
+                literal_column("search_index.meta_tsv").op("@@")(
+                    func.to_tsquery(literal_column("'simple'::regconfig"), expression)
+                )
+            )
+        matched = select(post_id.label("post_id"), rank.label("rank")).select_from(SEARCH_TABLE)
+        matched = matched.where(*conditions)
         low, high = bounds
         if low is not None:
             matched = matched.where(post_id >= low)
         if high is not None:
             matched = matched.where(post_id <= high)
-        if restrict is not None:
-            matched = matched.where(post_id.in_(restrict))
         if window:
             matched = matched.order_by(post_id.desc()).limit(window)
         return matched.subquery("matched"), False  # higher ts_rank_cd is better
@@ -261,23 +272,36 @@ def _date_conditions(query: Query) -> list[ColumnElement]:
 
 def _id_bounds(session: Session, query: Query) -> tuple[int | None, int | None]:
     """before:/after: as a range of post ids, through the index on created_at. Posts are numbered
-    as they are written, so the range holds every post of the period; the exact dates are still
-    checked on each hit. An empty period gives a range that matches nothing."""
+    as they are written, so the first post of the period has its lowest id and the last its
+    highest: one index step each, however long the period. The exact dates are still checked on
+    each hit. An empty period gives a range that matches nothing."""
     low = high = None
     if query.filters.after:
         start = datetime.combine(query.filters.after, time.min)
-        low = session.execute(select(func.min(Post.id)).where(Post.created_at >= start)).scalar()
+        low = session.execute(
+            select(Post.id).where(Post.created_at >= start).order_by(Post.created_at, Post.id).limit(1)
+        ).scalar()
         low = low if low is not None else 2**62
     if query.filters.before:
         end = datetime.combine(query.filters.before, time.min)
-        high = session.execute(select(func.max(Post.id)).where(Post.created_at < end)).scalar()
+        high = session.execute(
+            select(Post.id)
+            .where(Post.created_at < end)
+            .order_by(Post.created_at.desc(), Post.id.desc())
+            .limit(1)
+        ).scalar()
         high = high if high is not None else -1
     return low, high
 
 
-def _filter_conditions(session: Session, query: Query, dates: bool = True) -> list[ColumnElement]:
+def _filter_conditions(
+    session: Session, query: Query, dates: bool = True
+) -> tuple[list[ColumnElement], list[list[str]]]:
+    """The filters twice: as conditions on the live tables, checked on every hit, and as index
+    tokens (an AND of OR groups) that narrow the full-text match itself."""
     filters = query.filters
     conditions: list[ColumnElement] = []
+    tokens: list[list[str]] = []
     if filters.sectors:
         ids = []
         for slug in filters.sectors:
@@ -288,6 +312,7 @@ def _filter_conditions(session: Session, query: Query, dates: bool = True) -> li
                     _("sector: no sector “%(value)s”. Use a key like tobacco or firearms.", value=slug)
                 ) from None
         conditions.append(Thread.sector_id.in_(ids))
+        tokens.append([meta_token("s", i) for i in ids])
     for value in filters.jurisdictions:
         jurisdiction = session.execute(
             select(Jurisdiction).where(
@@ -311,6 +336,7 @@ def _filter_conditions(session: Session, query: Query, dates: bool = True) -> li
                 )
             )
         )
+        tokens.append([meta_token("j", jurisdiction.id)])
     for value in filters.instruments:
         instrument = session.execute(
             select(Instrument).where(
@@ -329,20 +355,14 @@ def _filter_conditions(session: Session, query: Query, dates: bool = True) -> li
                 select(ThreadInstrument.thread_id).where(ThreadInstrument.instrument_id == instrument.id)
             )
         )
+        tokens.append([meta_token("i", instrument.id)])
     for value in filters.tags:
-        tag_ids = select(Tag.id).where(Tag.name == taxonomy.normalise_tag(value))
-        conditions.append(Thread.id.in_(select(ThreadTag.thread_id).where(ThreadTag.tag_id.in_(tag_ids))))
+        tag_id = session.execute(select(Tag.id).where(Tag.name == taxonomy.normalise_tag(value))).scalar()
+        # An unknown tag matches nothing: token 0 is no tag's.
+        conditions.append(Thread.id.in_(select(ThreadTag.thread_id).where(ThreadTag.tag_id == (tag_id or 0))))
+        tokens.append([meta_token("g", tag_id or 0)])
     for value in filters.kinds:
-        if value not in (
-            "legislation",
-            "case_law",
-            "treaty",
-            "guidance",
-            "analysis",
-            "template",
-            "presentation",
-            "other",
-        ):
+        if value not in KINDS:
             raise QueryError(
                 _(
                     "kind: takes legislation, case_law, treaty, guidance, analysis, template, "
@@ -351,17 +371,23 @@ def _filter_conditions(session: Session, query: Query, dates: bool = True) -> li
             )
         # IN over the (few) attachments, not EXISTS evaluated for every post.
         conditions.append(Post.id.in_(select(Attachment.post_id).where(Attachment.kind == value)))
+        tokens.append([meta_token("kind", value)])
     if filters.authors:
-        conditions.append(Post.author_id.in_(select(User.id).where(User.handle.in_(filters.authors))))
+        ids = session.execute(select(User.id).where(User.handle.in_(filters.authors))).scalars().all() or [0]
+        conditions.append(Post.author_id.in_(ids))
+        tokens.append([meta_token("a", i) for i in ids])
     if dates:
         conditions += _date_conditions(query)
     if filters.has_attachment or filters.in_attachments:
         conditions.append(Post.id.in_(select(Attachment.post_id)))
+        tokens.append([meta_token("attachment", 1)])
     if filters.status == "locked":
         conditions.append(Thread.locked.is_(True))
+        tokens.append([meta_token("status", "locked")])
     elif filters.status == "open":
         conditions.append(Thread.locked.is_(False))
-    return conditions
+        tokens.append([meta_token("status", "open")])
+    return conditions, tokens
 
 
 def _visible(user: User, include_hidden: bool) -> list[ColumnElement]:
@@ -399,34 +425,14 @@ def search(
 
 def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_facets) -> SearchResult:
     """Work is bounded by a window of the newest matches (FORUM_SEARCH_WINDOW, 2,000 by default):
-    ranking, counting and facets look at those, so a common word costs what a rare one does. A
-    window that fills up is reported (`truncated`), with the advice to narrow the search."""
+    one query fetches the window (words and filter tokens matched inside the index, then checked
+    against the live tables); ranking, counting and facets are computed from those rows, so a common
+    word costs what a rare one does. A window that fills up is reported (`truncated`), with the
+    advice to narrow the search."""
     engine = engine_for(session)
     window = get_settings().search_window
-    filters = _filter_conditions(session, query, dates=False)
-    date_filters = _date_conditions(query)
-    conditions = _visible(user, include_hidden) + filters + date_filters
-    base = select(Post.id).join(Thread, Thread.id == Post.thread_id)
-    rank = None
-    if query.text is not None:
-        # Filters narrow the match itself (rowid IN …), not the window after it.
-        restrict = (
-            select(Post.id).join(Thread, Thread.id == Post.thread_id).where(and_(*filters))
-            if filters
-            else None
-        )
-        matched, ascending = engine.match(query, restrict, window, _id_bounds(session, query))
-        rank = matched.c.rank if ascending else -matched.c.rank
-    else:
-        matched = (
-            select(Post.id.label("post_id"))
-            .join(Thread, Thread.id == Post.thread_id)
-            .where(and_(*conditions))
-            .order_by(Post.id.desc())
-            .limit(window)
-            .subquery("matched")
-        )
-    base = base.join(matched, matched.c.post_id == Post.id).where(and_(*conditions))
+    conditions, tokens = _filter_conditions(session, query)
+    conditions = _visible(user, include_hidden) + conditions
     page = 1
     after = decode_cursor(cursor, 1)
     if after:
@@ -434,25 +440,69 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
             page = max(1, min(int(after[0]), MAX_PAGES))
         except (TypeError, ValueError):
             raise Invalid(_("The page cursor is not valid; start from the first page.")) from None
-    order = (
-        [Post.created_at.desc(), Post.id.desc()] if sort == "date" or rank is None else [rank, Post.id.desc()]
-    )
-    rows = session.execute(base.order_by(*order).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
-    ids = [row[0] for row in rows[:PAGE_SIZE]]
-    next_cursor = encode_cursor([page + 1]) if len(rows) > PAGE_SIZE and page < MAX_PAGES else None
-    hits = _hits(session, engine, query, ids)
-    matched_ids = base.subquery("hits")
-    total = session.execute(select(func.count()).select_from(matched_ids)).scalar_one()
-    truncated = session.execute(select(func.count()).select_from(matched)).scalar_one() >= window
-    facets = _facets(session, matched_ids, raw, query) if with_facets else {}
+    if query.text is not None or tokens:
+        matched, ascending = engine.match(query, tokens, window, _id_bounds(session, query))
+    else:  # dates alone: the newest posts of the period
+        matched, ascending = (
+            (
+                select(Post.id.label("post_id"), literal_column("0.0").label("rank"))
+                .join(Thread, Thread.id == Post.thread_id)
+                .where(and_(*conditions))
+                .order_by(Post.id.desc())
+                .limit(window)
+                .subquery("matched")
+            ),
+            True,
+        )
+    columns = [
+        matched.c.post_id,
+        matched.c.rank,
+        Post.created_at,
+        Thread.sector_id,
+        case((and_(*conditions), 1), else_=0).label("ok"),
+    ]
+    if with_facets:
+        columns.append(_jurisdiction_ids(session))
+    rows = session.execute(
+        select(*columns)
+        .select_from(matched)
+        .join(Post, Post.id == matched.c.post_id)
+        .join(Thread, Thread.id == Post.thread_id)
+    ).all()
+    truncated = len(rows) >= window
+    rows = [row for row in rows if row.ok]
+    if sort == "date" or query.text is None:
+        rows.sort(key=lambda row: (row.created_at, row.post_id), reverse=True)
+    else:
+        sign = 1 if ascending else -1
+        rows.sort(key=lambda row: (sign * row.rank, -row.post_id))
+    start = (page - 1) * PAGE_SIZE
+    ids = [row.post_id for row in rows[start : start + PAGE_SIZE]]
+    more = len(rows) > start + PAGE_SIZE
+    next_cursor = encode_cursor([page + 1]) if more and page < MAX_PAGES else None
+    facets = _facets(session, rows, raw, query) if with_facets else {}
     return SearchResult(
         query=raw,
-        hits=hits,
-        total=total,
+        hits=_hits(session, engine, query, ids),
+        total=len(rows),
         facets=facets,
         next_cursor=next_cursor,
         page=page,
         truncated=truncated,
+    )
+
+
+def _jurisdiction_ids(session: Session) -> ColumnElement:
+    """A thread's jurisdiction ids as "3,41": one indexed lookup per row of the window."""
+    if session.get_bind().dialect.name == "sqlite":
+        aggregate = func.group_concat(ThreadJurisdiction.jurisdiction_id)
+    else:
+        aggregate = func.string_agg(cast(ThreadJurisdiction.jurisdiction_id, String), ",")
+    return (
+        select(aggregate)
+        .where(ThreadJurisdiction.thread_id == Post.thread_id)
+        .scalar_subquery()
+        .label("jurisdiction_ids")
     )
 
 
@@ -511,60 +561,57 @@ def _narrow(raw: str, key: str, value: str) -> str:
     return f"{raw.strip()} {key}:{value}".strip()
 
 
-def _facets(session: Session, matched, raw: str, query: Query) -> dict[str, list[Facet]]:
-    """Counts that narrow the query; a value already applied is not offered again."""
+FACET_SIZE = 15
+
+
+def _top(counter: Counter) -> list[tuple[int, int]]:
+    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:FACET_SIZE]
+
+
+def _facets(session: Session, rows, raw: str, query: Query) -> dict[str, list[Facet]]:
+    """Counts over the window's rows that narrow the query; a value already applied is not offered
+    again."""
     applied_sectors = set(query.filters.sectors)
     applied_places = {value.lower() for value in query.filters.jurisdictions}
-    sector_rows = session.execute(
-        select(Sector.slug, Sector.name, func.count())
-        .select_from(matched)
-        .join(Post, Post.id == matched.c.id)
-        .join(Thread, Thread.id == Post.thread_id)
-        .join(Sector, Sector.id == Thread.sector_id)
-        .group_by(Sector.slug, Sector.name)
-        .order_by(func.count().desc())
-        .limit(15)
-    ).all()
-    jurisdiction_rows = session.execute(
-        select(Jurisdiction.code, Jurisdiction.name, func.count())
-        .select_from(matched)
-        .join(Post, Post.id == matched.c.id)
-        .join(ThreadJurisdiction, ThreadJurisdiction.thread_id == Post.thread_id)
-        .join(Jurisdiction, Jurisdiction.id == ThreadJurisdiction.jurisdiction_id)
-        .group_by(Jurisdiction.code, Jurisdiction.name)
-        .order_by(func.count().desc())
-        .limit(15)
-    ).all()
-    year = (
-        extract("year", Post.created_at)
-        if session.get_bind().dialect.name != "sqlite"
-        else func.strftime("%Y", Post.created_at)
+    sectors = _top(Counter(row.sector_id for row in rows))
+    places = _top(
+        Counter(int(i) for row in rows if row.jurisdiction_ids for i in row.jurisdiction_ids.split(","))
     )
-    year_rows = session.execute(
-        select(year.label("year"), func.count())
-        .select_from(matched)
-        .join(Post, Post.id == matched.c.id)
-        .group_by(year)
-        .order_by(year.desc())
-        .limit(15)
-    ).all()
+    sector_names = {
+        sector_id: (slug, name)
+        for sector_id, slug, name in session.execute(
+            select(Sector.id, Sector.slug, Sector.name).where(Sector.id.in_([i for i, _n in sectors]))
+        )
+    }
+    place_names = {
+        place_id: (code, name)
+        for place_id, code, name in session.execute(
+            select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.name).where(
+                Jurisdiction.id.in_([i for i, _n in places])
+            )
+        )
+    }
     facets = {
         "sector": [
             Facet(slug, name, count, _narrow(raw, "sector", slug))
-            for slug, name, count in sector_rows
+            for sector_id, count in sectors
+            for slug, name in [sector_names[sector_id]]
             if slug not in applied_sectors
         ],
         "jurisdiction": [
             Facet(code, name, count, _narrow(raw, "jurisdiction", code))
-            for code, name, count in jurisdiction_rows
+            for place_id, count in places
+            for code, name in [place_names[place_id]]
             if code.lower() not in applied_places and name.lower() not in applied_places
         ],
         "year": [],
     }
-    for value, count in year_rows if not (query.filters.after or query.filters.before) else []:
-        label = str(int(value))
-        narrowed = _narrow(_narrow(raw, "after", f"{label}-01-01"), "before", f"{int(label) + 1}-01-01")
-        facets["year"].append(Facet(label, label, count, narrowed))
+    if not (query.filters.after or query.filters.before):
+        years = Counter(row.created_at.year for row in rows)
+        for year in sorted(years, reverse=True)[:FACET_SIZE]:
+            label = str(year)
+            narrowed = _narrow(_narrow(raw, "after", f"{label}-01-01"), "before", f"{year + 1}-01-01")
+            facets["year"].append(Facet(label, label, years[year], narrowed))
     return facets
 
 
@@ -573,9 +620,10 @@ def new_matches(session: Session, user: User, raw: str, *, after_post_id: int, l
     query = parse(raw)
     engine = engine_for(session)
     base = select(Post.id).join(Thread, Thread.id == Post.thread_id)
-    if query.text is not None:
-        matched, _ascending = engine.match(query)
+    conditions, tokens = _filter_conditions(session, query)
+    if query.text is not None or tokens:
+        matched, _ascending = engine.match(query, tokens, bounds=(after_post_id + 1, None))
         base = base.join(matched, matched.c.post_id == Post.id)
-    conditions = _visible(user, False) + _filter_conditions(session, query) + [Post.id > after_post_id]
+    conditions = _visible(user, False) + conditions + [Post.id > after_post_id]
     ids = session.execute(base.where(and_(*conditions)).order_by(Post.id).limit(limit)).scalars().all()
     return _hits(session, engine, query, list(ids))

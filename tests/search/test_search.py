@@ -322,3 +322,40 @@ def test_common_words_are_bounded_by_the_window_and_filters_narrow_inside_it(api
     # the match itself, before the window.
     filtered = api.get("/api/v1/search", params={"q": "zebra sector:fuel"}).json()
     assert [item["thread_id"] for item in filtered["items"]] == [old.id] and filtered["truncated"] is False
+
+
+def test_moderation_changes_reach_the_filters_at_once(api, database, corpus, moderator):
+    """Filters are matched as tokens inside the index: a lock, a move or new jurisdictions written
+    by the moderation service are findable by their new values, and no longer by their old ones."""
+    from app.moderation import service as moderation
+
+    t1 = corpus["t1"].id
+    with database.unit_of_work() as session:
+        moderation.lock_thread(session, moderator, t1, reason="Settled")
+    assert titles(api, "online status:locked") == [T1]
+    assert titles(api, "online status:open") == [T2]
+    with database.unit_of_work() as session:
+        moderation.move_thread(session, moderator, t1, "tobacco", reason="Wrong sector")
+    assert titles(api, "online sector:tobacco") == sorted([T1, T2])
+    assert titles(api, "online sector:pesticides-agrochemicals") == []
+    with database.unit_of_work() as session:
+        moderation.set_thread_taxonomy(
+            session, moderator, t1, jurisdictions=["BR"], instruments=["untoc"], tags="", reason="Retagged"
+        )
+    assert titles(api, "online jurisdiction:BR instrument:untoc") == [T1]
+    assert titles(api, "online jurisdiction:KE") == []
+    assert titles(api, 'tag:"online sales"') == []
+
+
+def test_a_stale_filter_token_never_shows_a_wrong_hit(api, database, corpus):
+    """Written behind the services' back (no reindex), a move leaves the old sector's token in the
+    index: the live check on every hit still keeps the thread out of the old sector's results."""
+    from sqlalchemy import update
+
+    from app.forum.models import Thread
+    from app.taxonomy.models import Sector
+
+    with database.unit_of_work() as session:
+        fuel = session.exec(select(Sector).where(Sector.slug == "fuel")).one()
+        session.execute(update(Thread).where(Thread.id == corpus["t2"].id).values(sector_id=fuel.id))
+    assert titles(api, "counterfeit sector:tobacco") == []
