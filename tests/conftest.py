@@ -97,6 +97,10 @@ def settings(tmp_path) -> Settings:
 
 @pytest.fixture
 def app(settings, database):
+    from app.forum import fragments
+
+    # Each test's database starts again from the same ids: no rendered post may outlive its test.
+    fragments.POSTS.clear()
     return create_app(settings, database)
 
 

@@ -92,7 +92,6 @@ def set_thread(database, thread_id: int, **values) -> None:
     from sqlalchemy import update
 
     from app.forum.models import Thread
-
     from app.search import index as search_index
 
     with database.unit_of_work() as session:

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
 from app.errors import AppError, ValidationFailed
-from app.forum import service
+from app.forum import fragments, service
 from app.forum.schemas import ThreadCreate
 from app.i18n import _
 from app.moderation import permissions as moderation_permissions
@@ -18,7 +18,7 @@ from app.sanitize import render_markdown
 from app.search.saved import check_after_write
 from app.security import safe_next
 from app.taxonomy import service as taxonomy
-from app.web import redirect, render
+from app.web import CSRF_FIELD, csrf_token, redirect, render, templates
 
 router = APIRouter(dependencies=[CsrfProtected])
 FormStr = Annotated[str, Form()]
@@ -516,7 +516,7 @@ def thread_page(
         return RedirectResponse(f"/t/{thread.merged_into_id}", status_code=301)
     thread_view = service.thread_views(session, user, [thread])[0]
     flat = view == "flat"
-    posts, next_cursor = service.thread_posts(session, user, thread, cursor, flat=flat)
+    posts, next_cursor = service.thread_posts(session, user, thread, cursor, flat=flat, light=True)
     last_read = thread_view.last_read_post_id or 0
     for post_view in posts:
         post_view.new = post_view.post.id > last_read and thread_view.last_read_post_id is not None
@@ -525,13 +525,25 @@ def thread_page(
     marked = notifications.mark_thread_notifications_read(session, user, thread.id)
     draft = service.get_draft(session, user, service.reply_draft_key(thread.id))
     can_moderate = moderation_permissions.can_moderate_sector(session, user, thread.sector_id)
+    posts_html = fragments.render_posts(
+        templates.env,
+        posts,
+        thread=thread,
+        user=user,
+        flat=flat,
+        max_indent=MAX_INDENT,
+        can_moderate=can_moderate,
+        token=csrf_token(request),
+        field=CSRF_FIELD,
+        bodies=lambda ids: service.post_bodies(session, ids),
+    )
     return render(
         request,
         "forum/thread.html",
         {
             "t": thread_view,
             "thread": thread,
-            "posts": posts,
+            "posts_html": posts_html,
             "next_cursor": next_cursor,
             "flat": flat,
             "max_indent": MAX_INDENT,

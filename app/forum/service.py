@@ -347,30 +347,40 @@ def thread_posts(
     cursor: str | None = None,
     limit: int = THREAD_PAGE_POSTS,
     flat: bool = False,
+    light: bool = False,
 ) -> tuple[list[PostView], str | None]:
-    """Posts in tree order (or chronological when flat), keyset-paginated; two queries in all."""
-    statement = select(Post).where(Post.thread_id == thread.id)
+    """Posts in tree order (or chronological when flat), keyset-paginated, in four queries however
+    many posts. `light`: rows of the columns the thread page needs, without the bodies (the page
+    keeps rendered posts and loads a body only to render it: `post_bodies`)."""
+    statement = select(*LIGHT_POST_COLUMNS) if light else select(Post)
+    statement = statement.where(Post.thread_id == thread.id)
     key = Post.id if flat else Post.path
     after = decode_cursor(cursor, 1)
     if after:
         statement = statement.where(key > (cursor_int(after[0]) if flat else str(after[0])))
-    posts = list(session.exec(statement.order_by(key).limit(limit + 1)).all())
+    result = session.execute(statement.order_by(key).limit(limit + 1))
+    posts = list(result.all() if light else result.scalars().all())
     next_cursor = None
     if len(posts) > limit:
         posts = posts[:limit]
         next_cursor = encode_cursor([posts[-1].id if flat else posts[-1].path])
     author_ids = {p.author_id for p in posts if p.author_id}
-    authors = (
-        {u.id: u for u in session.exec(select(User).where(User.id.in_(author_ids)))} if author_ids else {}
-    )
+    author_columns = (User.id, User.display_name, User.organisation, User.country) if light else (User,)
+    authors = {}
+    if author_ids:
+        for row in session.execute(select(*author_columns).where(User.id.in_(author_ids))):
+            author = row if light else row[0]
+            authors[author.id] = author
     bookmarked = set()
     if posts:
         bookmarked = set(
-            session.exec(
+            session.execute(
                 select(Bookmark.post_id).where(
                     Bookmark.user_id == user.id, Bookmark.post_id.in_([p.id for p in posts])
                 )
-            ).all()
+            )
+            .scalars()
+            .all()
         )
     from app.attachments.service import for_posts
 
@@ -385,6 +395,27 @@ def thread_posts(
         )
         for p in posts
     ], next_cursor
+
+
+LIGHT_POST_COLUMNS = (
+    Post.id,
+    Post.thread_id,
+    Post.parent_id,
+    Post.depth,
+    Post.path,
+    Post.revision,
+    Post.state,
+    Post.author_id,
+    Post.created_at,
+    Post.hidden_reason,
+)
+
+
+def post_bodies(session: Session, post_ids: list[int]) -> dict[int, str]:
+    """Rendered HTML of these posts, one query (callers check who may see them)."""
+    if not post_ids:
+        return {}
+    return dict(session.execute(select(Post.id, Post.body_html).where(Post.id.in_(post_ids))).all())
 
 
 def get_post(session: Session, post_id: int) -> Post:

@@ -215,3 +215,50 @@ def test_thread_page_issues_the_same_number_of_queries_for_10_and_200_posts(
     small_count, large_count = queries(f"/t/{small.id}"), queries(f"/t/{large.id}")
     assert small_count > 5  # the listener sees the page's queries
     assert small_count == large_count
+
+
+def test_kept_posts_are_never_served_stale(signed_in, database, expert, moderator):
+    """The thread page keeps rendered posts; an edit, a profile change, a hide and a moderator's
+    view each show at once what is now true."""
+    from sqlalchemy import update
+
+    from app.accounts.models import User
+
+    thread = make_thread(database, expert, body="Opening analysis")
+    reply = make_reply(database, moderator, thread, "First words of the reply")
+    client = signed_in(moderator)
+    assert "First words of the reply" in client.get(f"/t/{thread.id}").text
+    edit = client.get(f"/posts/{reply.id}/edit")
+    client.post(
+        f"/posts/{reply.id}/edit",
+        data={"body": "Second words of the reply", "base_revision": "1", "csrf_token": csrf_from(edit.text)},
+    )
+    page = client.get(f"/t/{thread.id}").text
+    assert "Second words of the reply" in page and "First words of the reply" not in page
+    with database.unit_of_work() as session:
+        session.execute(update(User).where(User.id == moderator.id).values(display_name="Renamed Moderator"))
+    assert "Renamed Moderator" in client.get(f"/t/{thread.id}").text
+    set_post_state(database, reply.id, "hidden", "witness name")
+    page = client.get(f"/t/{thread.id}").text  # a moderator still reads it, with the notice
+    assert "Second words of the reply" in page and "Hidden by a moderator: witness name" in page
+    client = signed_in(expert)
+    page = client.get(f"/t/{thread.id}").text
+    assert "Second words of the reply" not in page and "Hidden by a moderator." in page
+    assert "witness name" not in page and "Moderate" not in page
+
+
+def test_kept_posts_carry_nothing_of_another_reader(signed_in, database, expert):
+    """Actions and CSRF tokens are the reader's own, although the posts were kept from a first
+    reader's visit."""
+    other = make_user(database, name="Second Expert")
+    thread = make_thread(database, expert, body="Opening analysis")
+    reply = make_reply(database, expert, thread, "A reply by the first expert")
+    first = signed_in(expert).get(f"/t/{thread.id}").text
+    assert f'href="/posts/{reply.id}/edit"' in first and f'action="/posts/{reply.id}/delete"' in first
+    second = signed_in(other).get(f"/t/{thread.id}").text
+    assert (
+        f'href="/posts/{reply.id}/edit"' not in second and f'action="/posts/{reply.id}/delete"' not in second
+    )
+    assert f'href="/posts/{reply.id}/report"' in second and "A reply by the first expert" in second
+    assert csrf_from(first) != csrf_from(second)
+    assert set(re.findall(r'name="csrf_token" value="([^"]+)"', second)) == {csrf_from(second)}

@@ -1,0 +1,216 @@
+"""The thread page's posts, rendered once and kept in memory.
+
+Rendering fifty posts through Jinja costs more than everything else on the thread page. A post's
+HTML depends on the post (id, revision, state, place in the tree), its author's public profile and
+its attachments, not on who reads it, so that part is kept in a bounded LRU map per worker process.
+The key holds every value the HTML is made from: an edit (new revision), a hide, a delete, a profile
+change or a new attachment gives a new key, so nothing is ever invalidated by hand and nothing stale
+can be served. What depends on the reader (the "new" marks, the action links and forms with the
+reader's CSRF token) is added per request with plain string formatting."""
+
+from collections import OrderedDict
+from threading import Lock
+
+from markupsafe import Markup, escape
+
+from app.accounts.permissions import is_moderator
+from app.forum import permissions
+from app.i18n import _
+
+NEW_CLASS, NEW_BADGE = "\x00new-class\x00", "\x00new-badge\x00"
+
+
+class LRU:
+    """A small thread-safe LRU map: a worker's threads share it."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+POSTS = LRU(20_000)  # about 2 KB each: some 40 MB per worker at most
+
+
+def _key(view, thread_id: int, flat: bool, max_indent: int, show_reason: bool) -> tuple:
+    post, author = view.post, view.author
+    return (
+        post.id,
+        post.revision,
+        post.state,
+        post.hidden_reason if post.state == "hidden" else "",
+        post.parent_id,
+        post.depth,
+        post.created_at,
+        thread_id,
+        flat,
+        max_indent,
+        view.body_visible,
+        show_reason,
+        (author.id, author.display_name, author.organisation, author.country) if author else None,
+        tuple((a.id, a.filename, a.kind, a.size, a.content_type) for a in view.attachments),
+    )
+
+
+def _render_static(env, view, key, body_html: str, thread_id, flat, max_indent, show_reason) -> tuple:
+    html = env.get_template("forum/_post_static.html").render(
+        post=view.post,
+        body_html=body_html,
+        author=view.author,
+        attachments=view.attachments,
+        body_visible=view.body_visible,
+        show_reason=show_reason,
+        thread_id=thread_id,
+        depth=0 if flat else view.post.depth,
+        flat=flat,
+        max_indent=max_indent,
+        marker_class=NEW_CLASS,
+        marker_badge=NEW_BADGE,
+    )
+    head, rest = html.split(NEW_CLASS, 1)
+    middle, tail = rest.split(NEW_BADGE, 1)
+    parts = (head, middle, tail)
+    POSTS.put(key, parts)
+    return parts
+
+
+class _Labels:
+    """The action labels, translated and escaped once per page."""
+
+    def __init__(self):
+        for name, text in {
+            "reply": _("Reply"),
+            "quote": _("Quote"),
+            "edit": _("Edit"),
+            "attach": _("Attach documents"),
+            "bookmark": _("Bookmark"),
+            "unbookmark": _("Remove bookmark"),
+            "report": _("Report"),
+            "moderate": _("Moderate"),
+            "hide_reason": _("Reason (the author sees it)"),
+            "hide": _("Hide post"),
+            "unhide": _("Unhide post"),
+            "delete": _("Delete"),
+            "delete_confirm": _("Delete this post? Its text will be gone from view."),
+            "new": _("new"),
+        }.items():
+            setattr(self, name, str(escape(text)))
+
+
+def _actions(view, thread_id: int, user, labels: _Labels, *, can_reply, can_moderate, is_mod, token, field):
+    post = view.post
+    pid = post.id
+    out = ['\n  <footer class="post-actions">\n']
+    if can_reply:
+        out.append(
+            f'    <a href="/t/{thread_id}/reply?parent={pid}">{labels.reply}</a>\n'
+            f'    <a href="/t/{thread_id}/reply?parent={pid}&amp;quote=1">{labels.quote}</a>\n'
+        )
+    if permissions.can_edit_post(user, post, can_moderate):
+        out.append(f'    <a href="/posts/{pid}/edit">{labels.edit}</a>\n')
+    if post.state == "visible" and (post.author_id == user.id or is_mod):
+        out.append(f'    <a href="/posts/{pid}/attachments/new">{labels.attach}</a>\n')
+    out.append(
+        f'    <form action="/posts/{pid}/bookmark" method="post" class="inline-form">\n'
+        f'      <input type="hidden" name="{field}" value="{token}">\n'
+        f'      <input type="hidden" name="on" value="{"0" if view.bookmarked else "1"}">\n'
+        f'      <button type="submit" class="link-button">'
+        f"{labels.unbookmark if view.bookmarked else labels.bookmark}</button>\n"
+        "    </form>\n"
+    )
+    if post.author_id != user.id and post.state == "visible":
+        out.append(f'    <a href="/posts/{pid}/report">{labels.report}</a>\n')
+    if can_moderate:
+        hidden = post.state == "hidden"
+        out.append(
+            f'    <details class="moderate">\n      <summary>{labels.moderate}</summary>\n'
+            f'      <form action="/posts/{pid}/{"unhide" if hidden else "hide"}" method="post">\n'
+            f'        <input type="hidden" name="{field}" value="{token}">\n'
+            f'        <label for="hide-reason-{pid}">{labels.hide_reason}</label>\n'
+            f'        <input id="hide-reason-{pid}" name="reason"{"" if hidden else " required"}>\n'
+            f'        <button type="submit" class="button warning">{labels.unhide if hidden else labels.hide}'
+            "</button>\n      </form>\n    </details>\n"
+        )
+    if permissions.can_delete_post(user, post):
+        out.append(
+            f'    <form action="/posts/{pid}/delete" method="post" class="inline-form">\n'
+            f'      <input type="hidden" name="{field}" value="{token}">\n'
+            f'      <button type="submit" class="link-button danger" data-confirm="{labels.delete_confirm}">'
+            f"{labels.delete}</button>\n    </form>\n"
+        )
+    out.append("  </footer>\n")
+    return "".join(out)
+
+
+def render_posts(
+    env,
+    views: list,
+    *,
+    thread,
+    user,
+    flat: bool,
+    max_indent: int,
+    can_moderate: bool,
+    token: str,
+    field: str,
+    bodies,
+) -> Markup:
+    """The posts of a thread page as HTML: kept parts joined with this reader's parts. `bodies`
+    loads the rendered Markdown of the posts not kept yet (post ids -> HTML), in one call."""
+    labels = _Labels()
+    show = [v.post.state == "hidden" and v.post.author_id == user.id for v in views]
+    keys = [_key(v, thread.id, flat, max_indent, s) for v, s in zip(views, show, strict=True)]
+    kept = [POSTS.get(key) for key in keys]
+    missing = [v.post.id for v, parts in zip(views, kept, strict=True) if parts is None and v.body_visible]
+    loaded = bodies(missing) if missing else {}
+    for index, view in enumerate(views):
+        if kept[index] is None:
+            body_html = loaded.get(view.post.id, "")
+            kept[index] = _render_static(
+                env, view, keys[index], body_html, thread.id, flat, max_indent, show[index]
+            )
+    can_reply = permissions.can_reply(user, thread, can_moderate)
+    is_mod = is_moderator(user)
+    token = str(escape(token))
+    badge = f' · <span class="badge badge-new">{labels.new}</span>'
+    out = []
+    for view, (head, middle, tail) in zip(views, kept, strict=True):
+        out += [head, " post-new" if view.new else "", middle, badge if view.new else "", tail]
+        if view.body_visible:
+            out.append(
+                _actions(
+                    view,
+                    thread.id,
+                    user,
+                    labels,
+                    can_reply=can_reply,
+                    can_moderate=can_moderate,
+                    is_mod=is_mod,
+                    token=token,
+                    field=field,
+                )
+            )
+        out.append("</article>\n")
+    # Every piece is either autoescaped Jinja output or built here from integers and escaped labels.
+    return Markup("".join(out))  # noqa: S704
