@@ -1,11 +1,12 @@
 """Engine, SQLite pragmas, and the one unit of work per request."""
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -128,20 +129,55 @@ def write_soon(session: Session, write: Callable[[Session], None]) -> None:
         session.info.setdefault("deferred_writes", []).append(write)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    database: Database = request.app.state.database
-    with database.session(write=request.method not in SAFE_METHODS) as session:
-        # render() reads the header's unread count through it.
-        request.state.db = session
+def _finish(database: Database, session: Session) -> None:
+    """End a request's unit of work: commit, then the hooks and the deferred bookkeeping writes."""
+    try:
         try:
-            yield session
-            # Reached only when the route returned; an exception skips it and close() rolls back.
             session.commit()
         except BaseException:
             run_hooks(session, "on_rollback")
             raise
         run_hooks(session, "after_commit")
         database.run_deferred_writes(session)
+    finally:
+        session.close()
+
+
+def _quick_finish(database: Database, session: Session) -> bool:
+    """Whether ending this unit of work cannot wait on anything: a SQLite read that left nothing
+    to write ends its read transaction in microseconds, so it is ended on the event loop rather
+    than through a thread-pool round trip (which costs more than the rest of a small page)."""
+    info = session.info
+    return (
+        database.is_sqlite
+        and not info.get("writes", True)
+        and not info.get("deferred_writes")
+        and not info.get("after_commit")
+        and not info.get("on_rollback")
+        and not (session.new or session.dirty or session.deleted)
+    )
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, committed once when the route returns. Making a session does no
+    I/O (the first statement connects); the route's statements run in its own thread."""
+    database: Database = request.app.state.database
+    session = database.session(write=request.method not in SAFE_METHODS)
+    # render() reads the header's unread count through it.
+    request.state.db = session
+    try:
+        yield session
+    except BaseException:
+        # Reached when the route raised: roll back (close) and undo effects outside the database.
+        try:
+            run_hooks(session, "on_rollback")
+        finally:
+            session.close()
+        raise
+    if _quick_finish(database, session):
+        _finish(database, session)
+    else:
+        await run_in_threadpool(_finish, database, session)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
