@@ -97,10 +97,10 @@ def settings(tmp_path) -> Settings:
 
 @pytest.fixture
 def app(settings, database):
-    from app.forum import fragments
+    from app.cache import clear_all
 
-    # Each test's database starts again from the same ids: no rendered post may outlive its test.
-    fragments.POSTS.clear()
+    # Each test's database starts again from the same ids: nothing kept may outlive its test.
+    clear_all()
     return create_app(settings, database)
 
 

@@ -8,46 +8,14 @@ change or a new attachment gives a new key, so nothing is ever invalidated by ha
 can be served. What depends on the reader (the "new" marks, the action links and forms with the
 reader's CSRF token) is added per request with plain string formatting."""
 
-from collections import OrderedDict
-from threading import Lock
-
 from markupsafe import Markup, escape
 
 from app.accounts.permissions import is_moderator
+from app.cache import LRU
 from app.forum import permissions
 from app.i18n import _
 
 NEW_CLASS, NEW_BADGE = "\x00new-class\x00", "\x00new-badge\x00"
-
-
-class LRU:
-    """A small thread-safe LRU map: a worker's threads share it."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = Lock()
-
-    def get(self, key):
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 POSTS = LRU(20_000)  # about 2 KB each: some 40 MB per worker at most

@@ -5,7 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import RedirectResponse
+from markupsafe import Markup
 
+from app.cache import kept
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
 from app.errors import AppError, ValidationFailed
@@ -151,15 +153,22 @@ def tag_page(request: Request, session: SessionDep, user: CurrentUser, name: str
 
 @router.get("/coverage", name="coverage")
 def coverage(request: Request, session: SessionDep, user: CurrentUser, all: bool = False):
-    sectors, jurisdictions, cells = service.coverage(session, all_jurisdictions=all)
+    # The table (thousands of cells over every thread) is the same for every member: rendered once
+    # and kept until the forum's version moves.
+    table = kept(session, ("coverage-table", all), lambda: _coverage_table(session, all))
+    return render(request, "forum/coverage.html", {"table": table, "show_all": all})
+
+
+def _coverage_table(session, show_all: bool) -> Markup:
+    sectors, jurisdictions, cells = service.coverage(session, all_jurisdictions=show_all)
     # Pairs of (jurisdiction code, count) per sector, built here: thousands of cells render faster
     # from a plain list than from lookups in the template.
     rows = [
         (sector, [(j.code, cells.get((sector.id, j.id), 0)) for j in jurisdictions]) for sector in sectors
     ]
-    return render(
-        request, "forum/coverage.html", {"rows": rows, "jurisdictions": jurisdictions, "show_all": all}
-    )
+    template = templates.env.get_template("forum/_coverage_table.html")
+    html = template.render(rows=rows, jurisdictions=jurisdictions)
+    return Markup(html)  # noqa: S704  (autoescaped template output)
 
 
 # --- Writing a thread ----------------------------------------------------------------------------
@@ -514,7 +523,7 @@ def thread_page(
     if thread.merged_into_id:
         # Permalinks never break: a merged thread's address leads to the thread it joined.
         return RedirectResponse(f"/t/{thread.merged_into_id}", status_code=301)
-    thread_view = service.thread_views(session, user, [thread])[0]
+    thread_view = service.thread_views(session, user, [thread], counts=False)[0]
     flat = view == "flat"
     posts, next_cursor = service.thread_posts(session, user, thread, cursor, flat=flat, light=True)
     last_read = thread_view.last_read_post_id or 0

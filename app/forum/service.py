@@ -10,10 +10,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, tuple_, update
+from sqlalchemy import and_, bindparam, delete, func, or_, text, tuple_, update
 from sqlmodel import Session, select
 
 from app.accounts.models import User
+from app.cache import kept
 from app.db import write_soon
 from app.errors import Conflict, Invalid, NotFound, ValidationFailed
 from app.forum import permissions
@@ -85,9 +86,9 @@ class ThreadView:
     """A thread with what a page or the API shows of it, loaded in a fixed number of queries."""
 
     thread: Thread
-    sector: Sector
-    jurisdictions: list[Jurisdiction] = field(default_factory=list)
-    instruments: list[Instrument] = field(default_factory=list)
+    sector: taxonomy.SectorRow
+    jurisdictions: list[taxonomy.JurisdictionRow] = field(default_factory=list)
+    instruments: list[taxonomy.InstrumentRow] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     author: User | None = None
     unread: int | None = None
@@ -197,59 +198,67 @@ def get_thread(session: Session, user: User, thread_id: int) -> Thread:
     return thread
 
 
-def thread_views(session: Session, user: User | None, threads: list[Thread]) -> list[ThreadView]:
-    """Taxonomy, tags, authors and unread counts for a page of threads: six queries, any page size."""
+THREAD_LINKS = text(
+    "SELECT thread_id, 'j', jurisdiction_id, NULL FROM thread_jurisdiction WHERE thread_id IN :ids "
+    "UNION ALL SELECT thread_id, 'i', instrument_id, NULL FROM thread_instrument WHERE thread_id IN :ids "
+    "UNION ALL SELECT tt.thread_id, 'g', tt.tag_id, tg.name FROM thread_tag tt "
+    "JOIN tag tg ON tg.id = tt.tag_id WHERE tt.thread_id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def thread_views(
+    session: Session, user: User | None, threads: list[Thread], counts: bool = True
+) -> list[ThreadView]:
+    """Taxonomy, tags, authors and unread counts for a page of threads, in four queries for any
+    page size (three without `counts`, the "N new" figures). Sectors, jurisdictions and
+    instruments come from the kept taxonomy (immutable rows shared by requests)."""
     if not threads:
         return []
     ids = [t.id for t in threads]
-    sectors = {
-        s.id: s for s in session.exec(select(Sector).where(Sector.id.in_({t.sector_id for t in threads})))
-    }
-    views = {t.id: ThreadView(thread=t, sector=sectors[t.sector_id]) for t in threads}
-    for thread_id, jurisdiction in session.exec(
-        select(ThreadJurisdiction.thread_id, Jurisdiction)
-        .join(Jurisdiction)
-        .where(ThreadJurisdiction.thread_id.in_(ids))
-        .order_by(Jurisdiction.name)
-    ):
-        views[thread_id].jurisdictions.append(jurisdiction)
-    for thread_id, instrument in session.exec(
-        select(ThreadInstrument.thread_id, Instrument)
-        .join(Instrument)
-        .where(ThreadInstrument.thread_id.in_(ids))
-        .order_by(Instrument.year)
-    ):
-        views[thread_id].instruments.append(instrument)
-    for thread_id, name in session.exec(
-        select(ThreadTag.thread_id, Tag.name).join(Tag).where(ThreadTag.thread_id.in_(ids)).order_by(Tag.name)
-    ):
-        views[thread_id].tags.append(name)
+    taxa = taxonomy.maps(session)
+    views = {t.id: ThreadView(thread=t, sector=taxa.sectors[t.sector_id]) for t in threads}
+    for thread_id, kind, value, name in session.execute(THREAD_LINKS, {"ids": ids}):
+        view = views[thread_id]
+        if kind == "j":
+            view.jurisdictions.append(taxa.jurisdictions[value])
+        elif kind == "i":
+            view.instruments.append(taxa.instruments[value])
+        else:
+            view.tags.append(name)
     authors = {u.id: u for u in session.exec(select(User).where(User.id.in_({t.author_id for t in threads})))}
     for view in views.values():
+        view.jurisdictions.sort(key=lambda j: j.name)
+        view.instruments.sort(key=lambda i: (i.year is None, i.year or 0))
+        view.tags.sort()
         view.author = authors.get(view.thread.author_id)
     if user is not None:
         read = dict(
-            session.exec(
+            session.execute(
                 select(ReadState.thread_id, ReadState.last_read_post_id).where(
                     ReadState.user_id == user.id, ReadState.thread_id.in_(ids)
                 )
             ).all()
         )
-        # "N new": visible posts after the last one read, counted in one grouped query.
-        unread_rows = session.exec(
-            select(Post.thread_id, func.count())
-            .outerjoin(ReadState, and_(ReadState.thread_id == Post.thread_id, ReadState.user_id == user.id))
-            .where(
-                Post.thread_id.in_(ids),
-                Post.state == PostState.visible,
-                Post.id > func.coalesce(ReadState.last_read_post_id, 0),
+        unread = {}
+        if counts:
+            # "N new": visible posts after the last one read, counted in one grouped query.
+            unread = dict(
+                session.execute(
+                    select(Post.thread_id, func.count())
+                    .outerjoin(
+                        ReadState, and_(ReadState.thread_id == Post.thread_id, ReadState.user_id == user.id)
+                    )
+                    .where(
+                        Post.thread_id.in_(ids),
+                        Post.state == PostState.visible,
+                        Post.id > func.coalesce(ReadState.last_read_post_id, 0),
+                    )
+                    .group_by(Post.thread_id)
+                ).all()
             )
-            .group_by(Post.thread_id)
-        ).all()
-        unread = dict(unread_rows)
         for view in views.values():
             view.last_read_post_id = read.get(view.thread.id)
-            view.unread = unread.get(view.thread.id, 0)
+            view.unread = unread.get(view.thread.id, 0) if counts else None
     return [views[i] for i in ids]
 
 
@@ -701,14 +710,20 @@ class SectorSummary:
 
 
 def sector_summaries(session: Session) -> list[SectorSummary]:
-    counts = {
-        row[0]: (row[1], row[2])
-        for row in session.exec(
-            select(Thread.sector_id, func.count(), func.max(Thread.last_activity_at))
-            .where(Thread.merged_into_id.is_(None))
-            .group_by(Thread.sector_id)
-        ).all()
-    }
+    """Thread counts and latest activity per sector. The grouped query reads every thread, so its
+    answer is kept until the forum's version moves (app.cache.kept)."""
+
+    def count() -> dict[int, tuple[int, datetime | None]]:
+        return {
+            row[0]: (row[1], row[2])
+            for row in session.exec(
+                select(Thread.sector_id, func.count(), func.max(Thread.last_activity_at))
+                .where(Thread.merged_into_id.is_(None))
+                .group_by(Thread.sector_id)
+            ).all()
+        }
+
+    counts = kept(session, ("sector-summaries",), count)
     return [
         SectorSummary(sector, *counts.get(sector.id, (0, None))) for sector in taxonomy.list_sectors(session)
     ]

@@ -2,12 +2,14 @@
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.accounts import permissions
 from app.accounts.models import User
+from app.cache import kept
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.moderation.audit import record
@@ -194,3 +196,60 @@ def set_archived(session: Session, admin: User, kind: str, entry_id: int, archiv
         entry.archived = archived
         session.add(entry)
     return entry
+
+
+# --- Kept lookups ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectorRow:
+    id: int
+    slug: str
+    name: str
+    description: str
+    position: int
+    archived: bool
+
+
+@dataclass(frozen=True)
+class JurisdictionRow:
+    id: int
+    code: str
+    name: str
+    kind: str
+    archived: bool
+
+
+@dataclass(frozen=True)
+class InstrumentRow:
+    id: int
+    slug: str
+    name: str
+    short_name: str
+    year: int | None
+    archived: bool
+
+
+@dataclass(frozen=True)
+class TaxonomyMaps:
+    sectors: dict[int, SectorRow]
+    jurisdictions: dict[int, JurisdictionRow]
+    instruments: dict[int, InstrumentRow]
+
+
+def maps(session: Session) -> TaxonomyMaps:
+    """Every sector, jurisdiction and instrument (archived ones too) by id, as immutable rows that
+    requests share. Kept until the forum's version moves: taxonomy edits are audited, which moves it."""
+
+    def load() -> TaxonomyMaps:
+        def rows(model, row_type):
+            columns = [getattr(model, name) for name in row_type.__dataclass_fields__]
+            return {row[0]: row_type(*row) for row in session.execute(select(*columns)).all()}
+
+        return TaxonomyMaps(
+            sectors=rows(Sector, SectorRow),
+            jurisdictions=rows(Jurisdiction, JurisdictionRow),
+            instruments=rows(Instrument, InstrumentRow),
+        )
+
+    return kept(session, ("taxonomy-maps",), load)

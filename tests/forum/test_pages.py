@@ -4,6 +4,7 @@ import re
 
 import pytest
 from sqlalchemy import event
+from sqlmodel import select
 
 from tests.conftest import csrf_from
 from tests.factories import make_reply, make_thread, make_user, set_post_state, set_thread
@@ -262,3 +263,27 @@ def test_kept_posts_carry_nothing_of_another_reader(signed_in, database, expert)
     assert f'href="/posts/{reply.id}/report"' in second and "A reply by the first expert" in second
     assert csrf_from(first) != csrf_from(second)
     assert set(re.findall(r'name="csrf_token" value="([^"]+)"', second)) == {csrf_from(second)}
+
+
+def test_kept_counts_and_names_follow_every_change(signed_in, database, expert, moderator, admin):
+    """The home counts, the coverage table and the taxonomy names are kept between requests; a new
+    thread, a move and a rename each show on the next request."""
+    from app.moderation import service as moderation
+    from app.taxonomy import service as taxonomy
+    from app.taxonomy.models import Sector
+
+    first = make_thread(database, expert, sector="firearms", jurisdictions=["BR"])
+    client = signed_in(expert)
+    cell = 'href="/threads?sector=firearms&amp;jurisdiction=BR">{}</a>'
+    assert cell.format(1) in client.get("/coverage").text
+    make_thread(database, expert, sector="firearms", jurisdictions=["BR"])
+    assert cell.format(2) in client.get("/coverage").text
+    with database.unit_of_work() as session:
+        moderation.move_thread(session, moderator, first.id, "tobacco", reason="Cigarettes, not guns")
+    page = client.get("/coverage").text
+    assert cell.format(1) in page and 'href="/threads?sector=tobacco&amp;jurisdiction=BR">1</a>' in page
+    with database.unit_of_work() as session:
+        tobacco = session.exec(select(Sector).where(Sector.slug == "tobacco")).one()
+        taxonomy.rename_entry(session, admin, "sector", tobacco.id, "Tobacco and nicotine products")
+    assert "Tobacco and nicotine products" in client.get(f"/t/{first.id}").text
+    assert "Tobacco and nicotine products" in client.get("/").text

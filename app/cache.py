@@ -1,0 +1,77 @@
+"""Small in-process caches, per worker, that can never serve stale data.
+
+`LRU` is a bounded map shared by a worker's threads. `kept()` keeps a value computed over the
+whole forum (thread counts per sector, the coverage matrix) and recomputes it only when the
+forum's version has moved. The version is read in one cheap statement on every call: the highest
+post id (every new thread and reply writes a post) and the highest audit entry id (moves, merges,
+splits, reclassification and taxonomy edits are all recorded there). Two workers therefore agree
+at once, with no message between them."""
+
+from collections import OrderedDict
+from collections.abc import Callable
+from threading import Lock
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+
+class LRU:
+    """A thread-safe map of at most `size` entries, the least recently used dropped first."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+KEPT = LRU(64)
+
+
+def forum_version(session: Session) -> tuple:
+    from app.forum.models import Post
+    from app.moderation.models import AuditEntry
+
+    latest_post = select(func.max(Post.id)).scalar_subquery()
+    latest_action = select(func.max(AuditEntry.id)).scalar_subquery()
+    return tuple(session.execute(select(latest_post, latest_action)).one())
+
+
+def kept(session: Session, key: tuple, compute: Callable[[], Any]) -> Any:
+    """compute(), or the value it gave at the same forum version. The value is shared by requests:
+    plain data or rendered HTML, never ORM objects."""
+    full_key = (session.get_bind().dialect.name, *key, forum_version(session))
+    value = KEPT.get(full_key)
+    if value is None:
+        value = compute()
+        KEPT.put(full_key, value)
+    return value
+
+
+def clear_all() -> None:
+    """For tests: each test's database starts again from the same ids."""
+    from app.forum import fragments
+
+    KEPT.clear()
+    fragments.POSTS.clear()
