@@ -523,16 +523,18 @@ def thread_page(
     if thread.merged_into_id:
         # Permalinks never break: a merged thread's address leads to the thread it joined.
         return RedirectResponse(f"/t/{thread.merged_into_id}", status_code=301)
-    thread_view = service.thread_views(session, user, [thread], counts=False)[0]
+    thread_view = service.thread_views(session, None, [thread])[0]
+    reader = service.reader_state(session, user, thread)
     flat = view == "flat"
-    posts, next_cursor = service.thread_posts(session, user, thread, cursor, flat=flat, light=True)
-    last_read = thread_view.last_read_post_id or 0
+    posts, next_cursor = service.page_posts(session, user, thread, cursor, flat=flat)
+    last_read = reader.last_read_post_id or 0
     for post_view in posts:
-        post_view.new = post_view.post.id > last_read and thread_view.last_read_post_id is not None
-    # Opening a thread is reading it: the unread marker and its notifications catch up.
-    service.mark_thread_read(session, user, thread, thread_view.last_read_post_id)
-    marked = notifications.mark_thread_notifications_read(session, user, thread.id)
-    draft = service.get_draft(session, user, service.reply_draft_key(thread.id))
+        post_view.new = post_view.post.id > last_read and reader.last_read_post_id is not None
+    # Opening a thread is reading it: the unread marker and its notifications catch up (after the
+    # page's read transaction, and only when there is something to mark).
+    service.mark_thread_read(session, user, thread, reader.last_read_post_id)
+    if reader.unread_here:
+        notifications.mark_thread_notifications_read_later(session, user, thread.id)
     can_moderate = moderation_permissions.can_moderate_sector(session, user, thread.sector_id)
     posts_html = fragments.render_posts(
         templates.env,
@@ -556,11 +558,11 @@ def thread_page(
             "next_cursor": next_cursor,
             "flat": flat,
             "max_indent": MAX_INDENT,
-            "watching": notifications.is_watching(session, user, "thread", thread.id),
-            "reply_body": draft.body if draft else "",
+            "watching": reader.watching,
+            "reply_body": reader.draft_body,
             "thread_url": service.thread_url(thread),
             "can_moderate": can_moderate,
-            "unread_notifications": max(0, notifications.unread_count(session, user) - marked),
+            "unread_notifications": reader.unread_notifications - reader.unread_here,
             # The moderator tools' choices, loaded only for those who see the tools.
             "sectors": taxonomy.list_sectors(session) if can_moderate else [],
             "jurisdictions": taxonomy.list_jurisdictions(session) if can_moderate else [],

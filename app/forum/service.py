@@ -356,40 +356,31 @@ def thread_posts(
     cursor: str | None = None,
     limit: int = THREAD_PAGE_POSTS,
     flat: bool = False,
-    light: bool = False,
 ) -> tuple[list[PostView], str | None]:
     """Posts in tree order (or chronological when flat), keyset-paginated, in four queries however
-    many posts. `light`: rows of the columns the thread page needs, without the bodies (the page
-    keeps rendered posts and loads a body only to render it: `post_bodies`)."""
-    statement = select(*LIGHT_POST_COLUMNS) if light else select(Post)
-    statement = statement.where(Post.thread_id == thread.id)
+    many posts."""
+    statement = select(Post).where(Post.thread_id == thread.id)
     key = Post.id if flat else Post.path
     after = decode_cursor(cursor, 1)
     if after:
         statement = statement.where(key > (cursor_int(after[0]) if flat else str(after[0])))
-    result = session.execute(statement.order_by(key).limit(limit + 1))
-    posts = list(result.all() if light else result.scalars().all())
+    posts = list(session.exec(statement.order_by(key).limit(limit + 1)).all())
     next_cursor = None
     if len(posts) > limit:
         posts = posts[:limit]
         next_cursor = encode_cursor([posts[-1].id if flat else posts[-1].path])
     author_ids = {p.author_id for p in posts if p.author_id}
-    author_columns = (User.id, User.display_name, User.organisation, User.country) if light else (User,)
-    authors = {}
-    if author_ids:
-        for row in session.execute(select(*author_columns).where(User.id.in_(author_ids))):
-            author = row if light else row[0]
-            authors[author.id] = author
+    authors = (
+        {u.id: u for u in session.exec(select(User).where(User.id.in_(author_ids)))} if author_ids else {}
+    )
     bookmarked = set()
     if posts:
         bookmarked = set(
-            session.execute(
+            session.exec(
                 select(Bookmark.post_id).where(
                     Bookmark.user_id == user.id, Bookmark.post_id.in_([p.id for p in posts])
                 )
-            )
-            .scalars()
-            .all()
+            ).all()
         )
     from app.attachments.service import for_posts
 
@@ -418,6 +409,89 @@ LIGHT_POST_COLUMNS = (
     Post.created_at,
     Post.hidden_reason,
 )
+
+
+@dataclass(frozen=True)
+class PostAuthor:
+    id: int
+    display_name: str
+    organisation: str
+    country: str
+
+
+def _page_posts_statement(flat: bool, after: bool):
+    from app.attachments.models import Attachment
+
+    key = Post.id if flat else Post.path
+    bookmarked = (
+        select(Bookmark.post_id)
+        .where(Bookmark.user_id == bindparam("user_id"), Bookmark.post_id == Post.id)
+        .exists()
+    )
+    attached = select(Attachment.id).where(Attachment.post_id == Post.id).exists()
+    statement = (
+        select(
+            *LIGHT_POST_COLUMNS,
+            User.display_name,
+            User.organisation,
+            User.country,
+            bookmarked.label("bookmarked"),
+            attached.label("attached"),
+        )
+        .outerjoin(User, User.id == Post.author_id)
+        .where(Post.thread_id == bindparam("thread_id"))
+    )
+    if after:
+        statement = statement.where(key > bindparam("after"))
+    return statement.order_by(key).limit(bindparam("limit"))
+
+
+# Built once: the thread page runs one of these on every view.
+PAGE_POSTS = {
+    (flat, after): _page_posts_statement(flat, after) for flat in (False, True) for after in (False, True)
+}
+
+
+def page_posts(
+    session: Session,
+    user: User,
+    thread: Thread,
+    cursor: str | None = None,
+    limit: int = THREAD_PAGE_POSTS,
+    flat: bool = False,
+) -> tuple[list[PostView], str | None]:
+    """thread_posts for the thread page: rows of the columns it needs, with author, bookmark and
+    "has documents" in the same query, without the bodies (the page keeps rendered posts and loads
+    a body only to render it: `post_bodies`). One query, two when a post has documents."""
+    after = decode_cursor(cursor, 1)
+    params = {"thread_id": thread.id, "user_id": user.id, "limit": limit + 1}
+    if after:
+        params["after"] = cursor_int(after[0]) if flat else str(after[0])
+    posts = session.execute(PAGE_POSTS[(flat, bool(after))], params).all()
+    next_cursor = None
+    if len(posts) > limit:
+        posts = posts[:limit]
+        next_cursor = encode_cursor([posts[-1].id if flat else posts[-1].path])
+    authors: dict[int, PostAuthor] = {}
+    for p in posts:
+        if p.author_id is not None and p.author_id not in authors:
+            authors[p.author_id] = PostAuthor(p.author_id, p.display_name, p.organisation, p.country)
+    documents = {}
+    with_documents = [p.id for p in posts if p.attached and permissions.can_see_post_body(user, p)]
+    if with_documents:
+        from app.attachments.service import for_posts
+
+        documents = for_posts(session, user, with_documents)
+    return [
+        PostView(
+            post=p,
+            author=authors.get(p.author_id),
+            body_visible=permissions.can_see_post_body(user, p),
+            bookmarked=bool(p.bookmarked),
+            attachments=documents.get(p.id, []),
+        )
+        for p in posts
+    ], next_cursor
 
 
 def post_bodies(session: Session, post_ids: list[int]) -> dict[int, str]:
@@ -742,3 +816,37 @@ def coverage(session: Session, all_jurisdictions: bool = False):
     used = {jurisdiction_id for _sector, jurisdiction_id in cells}
     jurisdictions = [j for j in taxonomy.list_jurisdictions(session) if all_jurisdictions or j.id in used]
     return sectors, jurisdictions, cells
+
+
+# --- What the thread page shows of its reader ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReaderState:
+    last_read_post_id: int | None
+    watching: bool
+    draft_body: str
+    unread_notifications: int  # all of the reader's unread notifications
+    unread_here: int  # of which about this thread
+
+
+READER_STATE = text(
+    "SELECT "
+    "(SELECT last_read_post_id FROM read_state WHERE user_id = :user_id AND thread_id = :thread_id), "
+    "EXISTS (SELECT 1 FROM watch WHERE user_id = :user_id AND target_type = 'thread' "
+    "AND target_id = :thread_id), "
+    "(SELECT body FROM draft WHERE user_id = :user_id AND \"key\" = :draft_key), "
+    "(SELECT count(*) FROM notification WHERE user_id = :user_id AND read_at IS NULL), "
+    "(SELECT count(*) FROM notification WHERE user_id = :user_id AND thread_id = :thread_id "
+    "AND read_at IS NULL)"
+)
+
+
+def reader_state(session: Session, user: User, thread: Thread) -> ReaderState:
+    """The reader's marker, watch, reply draft and notification counts for one thread, in one
+    statement (five indexed lookups)."""
+    row = session.execute(
+        READER_STATE,
+        {"user_id": user.id, "thread_id": thread.id, "draft_key": reply_draft_key(thread.id)},
+    ).one()
+    return ReaderState(row[0], bool(row[1]), row[2] or "", row[3], row[4])

@@ -264,8 +264,18 @@ def mark_thread_notifications_read(session: Session, user: User, thread_id: int)
     )
     marked = session.exec(select(func.count()).select_from(Notification).where(*unread)).one()
     if marked:
-        write_soon(session, lambda s: s.execute(update(Notification).where(*unread).values(read_at=utcnow())))
+        mark_thread_notifications_read_later(session, user, thread_id)
     return marked
+
+
+def mark_thread_notifications_read_later(session: Session, user: User, thread_id: int) -> None:
+    """The write of mark_thread_notifications_read, for a caller that counted them already."""
+    unread = (
+        Notification.user_id == user.id,
+        Notification.thread_id == thread_id,
+        Notification.read_at.is_(None),
+    )
+    write_soon(session, lambda s: s.execute(update(Notification).where(*unread).values(read_at=utcnow())))
 
 
 def open_notification(session: Session, user: User, notification_id: int) -> Notification:
