@@ -16,6 +16,7 @@ from app.accounts import permissions
 from app.accounts.countries import country_choices, country_name
 from app.attachments.models import DOCUMENT_KIND_LABELS
 from app.config import ROOT, get_settings
+from app.forum import fragments
 from app.forum import permissions as forum_permissions
 from app.i18n import get_translations
 from app.notifications import service as notifications
@@ -40,6 +41,7 @@ templates.env.globals.update(
     country_name=country_name,
 )
 templates.env.globals["document_kinds"] = DOCUMENT_KIND_LABELS
+templates.env.globals["thread_rows"] = lambda views: fragments.render_thread_rows(templates.env, views)
 templates.env.filters["iso"] = iso
 templates.env.filters["datetime"] = lambda value: value.strftime("%Y-%m-%d %H:%M") + " UTC" if value else ""
 templates.env.filters["date"] = lambda value: value.strftime("%Y-%m-%d") if value else ""

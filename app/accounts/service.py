@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
 from app import ratelimit
@@ -234,6 +234,14 @@ class Authenticated:
     api_token: ApiToken | None = None
 
 
+# Built once: every signed-in request runs it.
+SESSION_LOOKUP = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
+
+
 def resolve_session(session: Session, raw_token: str | None) -> Authenticated | None:
     """The live session and user for a cookie's token, or None when unknown, revoked, expired or
     the account cannot sign in (suspension takes effect on the next request)."""
@@ -241,11 +249,7 @@ def resolve_session(session: Session, raw_token: str | None) -> Authenticated | 
         return None
     now = utcnow()
     settings = get_settings()
-    row = session.exec(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == token_hash(raw_token))
-    ).first()
+    row = session.execute(SESSION_LOOKUP, {"token_hash": token_hash(raw_token)}).first()
     if row is None:
         return None
     user_session, user = row

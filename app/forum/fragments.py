@@ -13,12 +13,14 @@ from markupsafe import Markup, escape
 from app.accounts.permissions import is_moderator
 from app.cache import LRU
 from app.forum import permissions
-from app.i18n import _
+from app.i18n import _, ngettext
 
 NEW_CLASS, NEW_BADGE = "\x00new-class\x00", "\x00new-badge\x00"
 
 
 POSTS = LRU(20_000)  # about 2 KB each: some 40 MB per worker at most
+THREAD_ROWS = LRU(20_000)  # about 1 KB each
+UNREAD = "\x00unread\x00"
 
 
 def _key(view, thread_id: int, flat: bool, max_indent: int, show_reason: bool) -> tuple:
@@ -182,3 +184,45 @@ def render_posts(
         out.append("</article>\n")
     # Every piece is either autoescaped Jinja output or built here from integers and escaped labels.
     return Markup("".join(out))  # noqa: S704
+
+
+# --- Thread lists ----------------------------------------------------------------------------------
+
+
+def _row_key(view) -> tuple:
+    thread, author = view.thread, view.author
+    return (
+        thread.id,
+        thread.slug,
+        thread.title,
+        thread.pinned,
+        thread.locked,
+        thread.reply_count,
+        thread.last_activity_at,
+        view.sector,
+        tuple(view.jurisdictions),
+        tuple(view.instruments),
+        tuple(view.tags),
+        author.display_name if author else None,
+    )
+
+
+def render_thread_rows(env, views: list) -> Markup:
+    """The rows of a thread list: kept per thread state (title, counts, taxonomy, author's name),
+    with the reader's "N new" badge added per request."""
+    template = None
+    out = []
+    for view in views:
+        key = _row_key(view)
+        parts = THREAD_ROWS.get(key)
+        if parts is None:
+            template = template or env.get_template("forum/_thread_row.html")
+            parts = tuple(template.render(t=view, marker_unread=UNREAD).split(UNREAD, 1))
+            THREAD_ROWS.put(key, parts)
+        badge = ""
+        if view.unread:
+            label = escape(ngettext("%(num)d new", "%(num)d new", view.unread))
+            badge = f'<span class="badge badge-new">{label}</span>'
+
+        out += [parts[0], badge, parts[1]]
+    return Markup("".join(out))  # noqa: S704  (autoescaped template output and an escaped label)

@@ -90,7 +90,7 @@ class ThreadView:
     jurisdictions: list[taxonomy.JurisdictionRow] = field(default_factory=list)
     instruments: list[taxonomy.InstrumentRow] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
-    author: User | None = None
+    author: "ThreadAuthor | None" = None
     unread: int | None = None
     last_read_post_id: int | None = None
 
@@ -198,6 +198,36 @@ def get_thread(session: Session, user: User, thread_id: int) -> Thread:
     return thread
 
 
+@dataclass(frozen=True)
+class ThreadAuthor:
+    """What lists and the API show of a thread's author."""
+
+    id: int
+    display_name: str
+    handle: str
+    organisation: str
+    country: str
+
+
+# Built once: list pages run these on every view.
+THREAD_AUTHORS = select(User.id, User.display_name, User.handle, User.organisation, User.country).where(
+    User.id.in_(bindparam("ids", expanding=True))
+)
+READ_STATES = select(ReadState.thread_id, ReadState.last_read_post_id).where(
+    ReadState.user_id == bindparam("user_id"), ReadState.thread_id.in_(bindparam("ids", expanding=True))
+)
+UNREAD_COUNTS = (
+    select(Post.thread_id, func.count())
+    .outerjoin(
+        ReadState, and_(ReadState.thread_id == Post.thread_id, ReadState.user_id == bindparam("user_id"))
+    )
+    .where(
+        Post.thread_id.in_(bindparam("ids", expanding=True)),
+        Post.state == PostState.visible,
+        Post.id > func.coalesce(ReadState.last_read_post_id, 0),
+    )
+    .group_by(Post.thread_id)
+)
 THREAD_LINKS = text(
     "SELECT thread_id, 'j', jurisdiction_id, NULL FROM thread_jurisdiction WHERE thread_id IN :ids "
     "UNION ALL SELECT thread_id, 'i', instrument_id, NULL FROM thread_instrument WHERE thread_id IN :ids "
@@ -225,37 +255,20 @@ def thread_views(
             view.instruments.append(taxa.instruments[value])
         else:
             view.tags.append(name)
-    authors = {u.id: u for u in session.exec(select(User).where(User.id.in_({t.author_id for t in threads})))}
+    authors = {
+        row[0]: ThreadAuthor(*row)
+        for row in session.execute(THREAD_AUTHORS, {"ids": list({t.author_id for t in threads})})
+    }
     for view in views.values():
         view.jurisdictions.sort(key=lambda j: j.name)
         view.instruments.sort(key=lambda i: (i.year is None, i.year or 0))
         view.tags.sort()
         view.author = authors.get(view.thread.author_id)
     if user is not None:
-        read = dict(
-            session.execute(
-                select(ReadState.thread_id, ReadState.last_read_post_id).where(
-                    ReadState.user_id == user.id, ReadState.thread_id.in_(ids)
-                )
-            ).all()
-        )
-        unread = {}
-        if counts:
-            # "N new": visible posts after the last one read, counted in one grouped query.
-            unread = dict(
-                session.execute(
-                    select(Post.thread_id, func.count())
-                    .outerjoin(
-                        ReadState, and_(ReadState.thread_id == Post.thread_id, ReadState.user_id == user.id)
-                    )
-                    .where(
-                        Post.thread_id.in_(ids),
-                        Post.state == PostState.visible,
-                        Post.id > func.coalesce(ReadState.last_read_post_id, 0),
-                    )
-                    .group_by(Post.thread_id)
-                ).all()
-            )
+        params = {"user_id": user.id, "ids": ids}
+        read = dict(session.execute(READ_STATES, params).all())
+        # "N new": visible posts after the last one read, counted in one grouped query.
+        unread = dict(session.execute(UNREAD_COUNTS, params).all()) if counts else {}
         for view in views.values():
             view.last_read_post_id = read.get(view.thread.id)
             view.unread = unread.get(view.thread.id, 0) if counts else None
@@ -835,7 +848,7 @@ READER_STATE = text(
     "(SELECT last_read_post_id FROM read_state WHERE user_id = :user_id AND thread_id = :thread_id), "
     "EXISTS (SELECT 1 FROM watch WHERE user_id = :user_id AND target_type = 'thread' "
     "AND target_id = :thread_id), "
-    "(SELECT body FROM draft WHERE user_id = :user_id AND \"key\" = :draft_key), "
+    '(SELECT body FROM draft WHERE user_id = :user_id AND "key" = :draft_key), '
     "(SELECT count(*) FROM notification WHERE user_id = :user_id AND read_at IS NULL), "
     "(SELECT count(*) FROM notification WHERE user_id = :user_id AND thread_id = :thread_id "
     "AND read_at IS NULL)"

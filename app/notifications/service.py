@@ -5,7 +5,7 @@ hidden later cannot leak through a notification or its mail."""
 
 from datetime import timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
 from app.accounts.models import User, UserStatus
@@ -239,12 +239,16 @@ def list_notifications(session: Session, user: User, *, unmailed_only: bool = Fa
     return [(n, actor or _("a former member"), title) for n, actor, title in session.exec(statement).all()]
 
 
+UNREAD_COUNT = (
+    select(func.count())
+    .select_from(Notification)
+    .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+)
+
+
 def unread_count(session: Session, user: User) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ).one()
+    """The header's figure, on every page: a statement built once."""
+    return session.execute(UNREAD_COUNT, {"user_id": user.id}).scalar_one()
 
 
 def mark_read(session: Session, user: User, notification_id: int | None = None) -> None:

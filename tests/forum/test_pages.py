@@ -287,3 +287,25 @@ def test_kept_counts_and_names_follow_every_change(signed_in, database, expert, 
         taxonomy.rename_entry(session, admin, "sector", tobacco.id, "Tobacco and nicotine products")
     assert "Tobacco and nicotine products" in client.get(f"/t/{first.id}").text
     assert "Tobacco and nicotine products" in client.get("/").text
+
+
+def test_kept_thread_rows_follow_replies_locks_and_each_readers_new_count(
+    signed_in, database, expert, moderator
+):
+    thread = make_thread(database, expert, title="Rows are kept", sector="tobacco")
+    other = make_user(database, name="Second Expert")
+    client = signed_in(expert)
+    row = re.compile(r'<li class="thread-item">.*?</p>\s*</li>', re.S)
+
+    def tobacco_row() -> str:
+        return next(r for r in row.findall(client.get("/s/tobacco").text) if "Rows are kept" in r)
+
+    assert "0 replies" in tobacco_row() and "Locked" not in tobacco_row()
+    make_reply(database, other, thread, "First answer")
+    assert "1 reply" in tobacco_row() and "1 new" in tobacco_row()
+    set_thread(database, thread.id, locked=True)
+    assert "Locked" in tobacco_row()
+    client.get(f"/t/{thread.id}")  # read it: the reader's own count drops, the kept row stays
+    assert "1 reply" in tobacco_row() and "new" not in tobacco_row()
+    client = signed_in(other)
+    assert "new" not in tobacco_row()  # the replier has read up to their own reply
