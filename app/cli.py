@@ -63,7 +63,13 @@ def admin_hint() -> str | None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="Log every request line. Off by default: addresses carry search queries about ongoing cases.",
+)
+def serve(host: str, port: int, workers: int, access_log: bool) -> None:
     """Serve the forum over HTTP."""
     import uvicorn
 
@@ -82,6 +88,7 @@ def serve(host: str, port: int, workers: int) -> None:
         proxy_headers=True,
         server_header=False,
         log_level="info",
+        access_log=access_log,
     )
 
 

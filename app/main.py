@@ -127,9 +127,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
     app.include_router(site_pages)
+    # The most visited pages first: routes are matched in order. No forum path is also an account path.
+    app.include_router(forum_pages.router)
     app.include_router(accounts_pages.router)
     app.include_router(accounts_api.router, prefix="/api/v1")
-    app.include_router(forum_pages.router)
     app.include_router(forum_api.router, prefix="/api/v1")
     app.include_router(taxonomy_pages.router)
     app.include_router(moderation_pages.router)
