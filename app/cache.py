@@ -50,12 +50,20 @@ KEPT = LRU(64)
 
 
 def forum_version(session: Session) -> tuple:
+    """Read once per read-only session: a page shows the forum as of its first statement, and a
+    value computed from newer data is only ever filed under an older version, never the reverse.
+    Read every time in a session that writes, so nothing computed before its own write is reused
+    after it."""
+    if not session.info.get("writes", True) and "forum_version" in session.info:
+        return session.info["forum_version"]
     from app.forum.models import Post
     from app.moderation.models import AuditEntry
 
     latest_post = select(func.max(Post.id)).scalar_subquery()
     latest_action = select(func.max(AuditEntry.id)).scalar_subquery()
-    return tuple(session.execute(select(latest_post, latest_action)).one())
+    version = tuple(session.execute(select(latest_post, latest_action)).one())
+    session.info["forum_version"] = version
+    return version
 
 
 def kept(session: Session, key: tuple, compute: Callable[[], Any]) -> Any:

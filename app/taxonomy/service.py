@@ -76,28 +76,24 @@ def list_instruments(session: Session, include_archived: bool = False) -> list[I
     return list(session.exec(statement).all())
 
 
-def sector_by_slug(session: Session, slug: str) -> Sector:
-    sector = session.exec(select(Sector).where(Sector.slug == (slug or "").strip().lower())).first()
+def sector_by_slug(session: Session, slug: str) -> "SectorRow":
+    """From the kept taxonomy (no query while it is current); archived sectors included."""
+    sector = maps(session).sector_slugs.get((slug or "").strip().lower())
     if sector is None:
         raise NotFound(_("No such sector: %(slug)s.", slug=slug))
     return sector
 
 
-def jurisdiction_by_code(session: Session, code: str) -> Jurisdiction:
+def jurisdiction_by_code(session: Session, code: str) -> "JurisdictionRow":
     """By ISO code or slug, case-insensitively ("fr", "FR", "European-Union")."""
-    wanted = (code or "").strip()
-    jurisdiction = session.exec(
-        select(Jurisdiction).where(func.lower(Jurisdiction.code) == wanted.lower())
-    ).first()
+    jurisdiction = maps(session).jurisdiction_codes.get((code or "").strip().lower())
     if jurisdiction is None:
         raise NotFound(_("No such jurisdiction: %(code)s.", code=code))
     return jurisdiction
 
 
-def instrument_by_slug(session: Session, slug: str) -> Instrument:
-    instrument = session.exec(
-        select(Instrument).where(Instrument.slug == (slug or "").strip().lower())
-    ).first()
+def instrument_by_slug(session: Session, slug: str) -> "InstrumentRow":
+    instrument = maps(session).instrument_slugs.get((slug or "").strip().lower())
     if instrument is None:
         raise NotFound(_("No such instrument: %(slug)s.", slug=slug))
     return instrument
@@ -235,6 +231,14 @@ class TaxonomyMaps:
     sectors: dict[int, SectorRow]
     jurisdictions: dict[int, JurisdictionRow]
     instruments: dict[int, InstrumentRow]
+
+    def __post_init__(self):
+        # Lookups by stable key; jurisdiction codes case-insensitively ("fr", "FR").
+        object.__setattr__(self, "sector_slugs", {s.slug: s for s in self.sectors.values()})
+        object.__setattr__(
+            self, "jurisdiction_codes", {j.code.lower(): j for j in self.jurisdictions.values()}
+        )
+        object.__setattr__(self, "instrument_slugs", {i.slug: i for i in self.instruments.values()})
 
 
 def maps(session: Session) -> TaxonomyMaps:
