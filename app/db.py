@@ -1,5 +1,6 @@
 """Engine, SQLite pragmas, and the one unit of work per request."""
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -178,6 +179,30 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         _finish(database, session)
     else:
         await run_in_threadpool(_finish, database, session)
+
+
+def sqlite_reads_inline(endpoint):
+    """For a page route that only reads: on SQLite, a GET runs on the event loop instead of the
+    thread pool. Such a page is a few milliseconds of CPU and a few indexed reads that never wait
+    (WAL readers take no lock); handing it to a thread only adds a hand-off and makes the pool's
+    threads take turns on one GIL, so every page in flight finishes late. Anything else (another
+    method, PostgreSQL's network round trips) still goes through the pool. Deferred bookkeeping
+    writes run after the response's read transaction, in the pool (get_session)."""
+
+    @functools.wraps(endpoint)
+    async def route(*args, **kwargs):
+        session = kwargs.get("session")
+        request = kwargs.get("request")
+        if (
+            session is not None
+            and request is not None
+            and request.app.state.database.is_sqlite
+            and not session.info.get("writes", True)
+        ):
+            return endpoint(*args, **kwargs)
+        return await run_in_threadpool(endpoint, *args, **kwargs)
+
+    return route
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

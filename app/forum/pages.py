@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
 from app.cache import kept
-from app.db import SessionDep
+from app.db import SessionDep, sqlite_reads_inline
 from app.deps import CsrfProtected, CurrentUser
 from app.errors import AppError, ValidationFailed
 from app.forum import fragments, service
@@ -71,6 +71,7 @@ def _list_page(
 
 
 @router.get("/", name="home")
+@sqlite_reads_inline
 def home(request: Request, session: SessionDep, user: CurrentUser):
     recent, _cursor = service.list_threads(session, user, service.ThreadFilters(), limit=10)
     return render(
@@ -79,6 +80,7 @@ def home(request: Request, session: SessionDep, user: CurrentUser):
 
 
 @router.get("/threads", name="threads")
+@sqlite_reads_inline
 def threads(
     request: Request,
     session: SessionDep,
@@ -99,6 +101,7 @@ def threads(
 
 
 @router.get("/s/{slug}", name="sector_page")
+@sqlite_reads_inline
 def sector_page(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, cursor: str | None = None
 ):
@@ -116,6 +119,7 @@ def sector_page(
 
 
 @router.get("/j/{code}", name="jurisdiction_page")
+@sqlite_reads_inline
 def jurisdiction_page(
     request: Request, session: SessionDep, user: CurrentUser, code: str, cursor: str | None = None
 ):
@@ -132,6 +136,7 @@ def jurisdiction_page(
 
 
 @router.get("/i/{slug}", name="instrument_page")
+@sqlite_reads_inline
 def instrument_page(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, cursor: str | None = None
 ):
@@ -140,6 +145,7 @@ def instrument_page(
 
 
 @router.get("/tag/{name}", name="tag_page")
+@sqlite_reads_inline
 def tag_page(request: Request, session: SessionDep, user: CurrentUser, name: str, cursor: str | None = None):
     return _list_page(
         request,
@@ -152,6 +158,7 @@ def tag_page(request: Request, session: SessionDep, user: CurrentUser, name: str
 
 
 @router.get("/coverage", name="coverage")
+@sqlite_reads_inline
 def coverage(request: Request, session: SessionDep, user: CurrentUser, all: bool = False):
     # The table (thousands of cells over every thread) is the same for every member: rendered once
     # and kept until the forum's version moves.
@@ -510,6 +517,7 @@ def mail_preference(request: Request, session: SessionDep, user: CurrentUser, ma
 
 @router.get("/t/{thread_id}", name="thread_page")
 @router.get("/t/{thread_id}/{slug}", name="thread_page_slug")
+@sqlite_reads_inline
 def thread_page(
     request: Request,
     session: SessionDep,
