@@ -293,7 +293,8 @@ def list_threads(
 ) -> tuple[list[ThreadView], str | None]:
     """Pinned threads first, then by last activity; keyset-paginated on (pinned, last_activity_at, id)."""
     limit = max(1, min(limit, 100))
-    statement = select(Thread)
+    # Rows of every column rather than ORM objects: a list only reads them.
+    statement = select(*Thread.__table__.columns)
     if filters.sector:
         statement = statement.where(Thread.sector_id == taxonomy.sector_by_slug(session, filters.sector).id)
     if filters.jurisdiction:
@@ -339,7 +340,7 @@ def list_threads(
         else:
             statement = statement.where(pin.is_(False), older)
     statement = statement.order_by(pin.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
-    threads = list(session.exec(statement.limit(limit + 1)).all())
+    threads = list(session.execute(statement.limit(limit + 1)).all())
     next_cursor = None
     if len(threads) > limit:
         threads = threads[:limit]
