@@ -41,6 +41,7 @@ from app.taxonomy.models import Instrument, Jurisdiction, Sector, Tag
 
 # A table clause, not text(): the match subquery is joined to ORM selects of posts.
 SEARCH_TABLE = table("search_index", column("rowid"), column("post_id"))
+RANKED_TABLE = table("search_index", column("post_id"), column("document_tsv"))
 PAGE_SIZE = 20
 MAX_PAGES = 25  # bounded pagination: 500 hits are more than anyone reads; refine the query instead
 START, STOP = "\x02", "\x03"
@@ -213,16 +214,33 @@ class PostgresEngine:
                     func.to_tsquery(literal_column("'simple'::regconfig"), expression)
                 )
             )
-        matched = select(post_id.label("post_id"), rank.label("rank")).select_from(SEARCH_TABLE)
-        matched = matched.where(*conditions)
         low, high = bounds
         if low is not None:
-            matched = matched.where(post_id >= low)
+            conditions.append(post_id >= low)
         if high is not None:
-            matched = matched.where(post_id <= high)
-        if window:
-            matched = matched.order_by(post_id.desc()).limit(window)
-        return matched.subquery("matched"), False  # higher ts_rank_cd is better
+            conditions.append(post_id <= high)
+        if not window or query.text is None:
+            matched = select(post_id.label("post_id"), rank.label("rank")).select_from(SEARCH_TABLE)
+            matched = matched.where(*conditions)
+            if window:
+                matched = matched.order_by(post_id.desc()).limit(window)
+            return matched.subquery("matched"), False  # higher ts_rank_cd is better
+        # The newest `window` ids first, then the rank of those rows only: computed in the same
+        # SELECT, ts_rank_cd would read (detoast) the document of every match before the LIMIT.
+        newest = (
+            select(post_id.label("post_id"))
+            .select_from(SEARCH_TABLE)
+            .where(*conditions)
+            .order_by(post_id.desc())
+            .limit(window)
+            .subquery("newest")
+        )
+        ranked = RANKED_TABLE.alias("ranked")
+        rank = cast(func.ts_rank_cd(ranked.c.document_tsv, self.tsquery(query.text)), Float)
+        matched = select(newest.c.post_id, rank.label("rank")).join(
+            ranked, ranked.c.post_id == newest.c.post_id
+        )
+        return matched.subquery("matched"), False
 
     def snippets(self, session: Session, query: Query, post_ids: list[int]) -> dict[int, str]:
         if not post_ids or query.text is None:
