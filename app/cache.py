@@ -1,18 +1,19 @@
 """Small in-process caches, per worker, that can never serve stale data.
 
 `LRU` is a bounded map shared by a worker's threads. `kept()` keeps a value computed over the
-whole forum (thread counts per sector, the coverage matrix) and recomputes it only when the
-forum's version has moved. The version is read in one cheap statement on every call: the highest
-post id (every new thread and reply writes a post) and the highest audit entry id (moves, merges,
-splits, reclassification and taxonomy edits are all recorded there). Two workers therefore agree
-at once, with no message between them."""
+whole forum (thread counts per sector, the coverage matrix, the taxonomy) and recomputes it only
+when the forum's version has moved. The version is one row (`forum_version`), bumped in the same
+transaction as every new post (new threads and replies) and every audit entry (moves, merges,
+splits, reclassification and taxonomy edits are all recorded). It is read in one cheap statement,
+so two workers agree at once, with no message between them. Ids could not serve: on PostgreSQL
+they are taken at INSERT, so a transaction holding a lower id can commit after a higher one."""
 
 from collections import OrderedDict
 from collections.abc import Callable
 from threading import Lock
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 
@@ -49,19 +50,24 @@ class LRU:
 KEPT = LRU(64)
 
 
-def forum_version(session: Session) -> tuple:
+def bump(session: Session) -> None:
+    """Move the forum's version, in the caller's transaction (see the module docstring)."""
+    from app.forum.models import ForumVersion
+
+    session.execute(update(ForumVersion).where(ForumVersion.id == 1).values(value=ForumVersion.value + 1))
+    session.info.pop("forum_version", None)
+
+
+def forum_version(session: Session) -> int:
     """Read once per read-only session: a page shows the forum as of its first statement, and a
     value computed from newer data is only ever filed under an older version, never the reverse.
     Read every time in a session that writes, so nothing computed before its own write is reused
     after it."""
     if not session.info.get("writes", True) and "forum_version" in session.info:
         return session.info["forum_version"]
-    from app.forum.models import Post
-    from app.moderation.models import AuditEntry
+    from app.forum.models import ForumVersion
 
-    latest_post = select(func.max(Post.id)).scalar_subquery()
-    latest_action = select(func.max(AuditEntry.id)).scalar_subquery()
-    version = tuple(session.execute(select(latest_post, latest_action)).one())
+    version = session.execute(select(ForumVersion.value).where(ForumVersion.id == 1)).scalar() or 0
     session.info["forum_version"] = version
     return version
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import event
@@ -19,6 +20,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
+        # No cap on connections (SQLite's are file handles): a read run on the event loop
+        # (sqlite_reads_inline) must never wait for a connection that only a request parked in
+        # the thread pool, itself waiting for the event loop, could give back.
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", -1)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **kwargs)
         _configure_sqlite(engine)
         return engine
@@ -144,6 +150,13 @@ def _finish(database: Database, session: Session) -> None:
         session.close()
 
 
+def _abort(session: Session) -> None:
+    try:
+        run_hooks(session, "on_rollback")
+    finally:
+        session.close()
+
+
 def _quick_finish(database: Database, session: Session) -> bool:
     """Whether ending this unit of work cannot wait on anything: a SQLite read that left nothing
     to write ends its read transaction in microseconds, so it is ended on the event loop rather
@@ -169,11 +182,13 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
-        # Reached when the route raised: roll back (close) and undo effects outside the database.
-        try:
-            run_hooks(session, "on_rollback")
-        finally:
-            session.close()
+        # Reached when the route raised: roll back (close) and undo effects outside the database;
+        # on PostgreSQL the ROLLBACK is a network round trip, so it goes to the thread pool.
+        if database.is_sqlite:
+            _abort(session)
+        else:
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(_abort, session)
         raise
     if _quick_finish(database, session):
         _finish(database, session)

@@ -95,12 +95,18 @@ def settings(tmp_path) -> Settings:
     )
 
 
-@pytest.fixture
-def app(settings, database):
+@pytest.fixture(autouse=True)
+def _nothing_kept_between_tests():
+    """Each test's transaction is rolled back, so ids and the forum version start again from the
+    same values: nothing kept in memory (app.cache) may outlive its test."""
     from app.cache import clear_all
 
-    # Each test's database starts again from the same ids: nothing kept may outlive its test.
     clear_all()
+    yield
+
+
+@pytest.fixture
+def app(settings, database):
     return create_app(settings, database)
 
 

@@ -265,6 +265,7 @@ def update(
     attachment, post, thread = get_attachment(session, user, attachment_id)
     if not can_edit_attachment(session, user, attachment, post):
         raise Forbidden(_("Only the uploader or a moderator can change a document's tags."))
+    reindex = kind is not None and _check_kind(kind) != attachment.kind
     if kind is not None:
         attachment.kind = _check_kind(kind)
     if language is not None:
@@ -274,6 +275,8 @@ def update(
         session.execute(delete(AttachmentTag).where(AttachmentTag.attachment_id == attachment.id))
         session.add_all([AttachmentTag(attachment_id=attachment.id, tag_id=tag.id) for tag in rows])
     session.add(attachment)
+    if reindex:  # kind: is matched as a token in the search index
+        search_index.reindex_posts(session, [attachment.post_id])
     return attachment
 
 

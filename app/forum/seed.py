@@ -32,6 +32,7 @@ from sqlmodel import Session
 
 from app.accounts.models import User
 from app.accounts.service import handle_base
+from app.cache import bump
 from app.db import Database
 from app.forum.models import (
     Post,
@@ -1497,6 +1498,7 @@ def seed_demo(database: Database, threads: int = 200, posts: int = 2000, seed: i
             revisions += len(revision_rows)
             # Searchable at once, in the same transaction as the posts.
             search_index.update_posts(session.connection(), [post["id"] for post, _revisions in batch])
+            bump(session)  # counts kept by running servers are recomputed
     if postgresql:
         # The ids were chosen here, not drawn from the sequences: move them past what was written.
         with database.unit_of_work() as session:

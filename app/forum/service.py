@@ -14,7 +14,7 @@ from sqlalchemy import and_, bindparam, delete, func, or_, text, tuple_, update
 from sqlmodel import Session, select
 
 from app.accounts.models import User
-from app.cache import kept
+from app.cache import bump, kept
 from app.db import write_soon
 from app.errors import Conflict, Invalid, NotFound, ValidationFailed
 from app.forum import permissions
@@ -168,6 +168,7 @@ def create_thread(session: Session, user: User, data: ThreadCreate) -> Thread:
 def _add_post(
     session: Session, user: User, thread: Thread, body: str, parent: Post | None, now: datetime
 ) -> Post:
+    bump(session)  # a new post changes counts and activity kept by app.cache
     post = Post(
         thread_id=thread.id,
         parent_id=parent.id if parent else None,

@@ -4,6 +4,7 @@ import json
 
 from sqlmodel import Session
 
+from app.cache import bump
 from app.moderation.models import AuditEntry
 
 
@@ -27,4 +28,5 @@ def record(
         detail=detail,
     )
     session.add(entry)
+    bump(session)  # audited actions can change kept values (app.cache)
     return entry

@@ -430,7 +430,7 @@ def split_thread(
     """Move the chosen posts, each with all its replies, into a new thread. The earliest chosen post
     opens it; the other chosen posts answer that one; nesting below them is kept."""
     thread = _thread_for_moderation(session, user, thread_id)
-    title = " ".join((title or "").split())[: forum.MAX_TITLE]
+    title = forum._clean_title(title)[: forum.MAX_TITLE]
     if not title:
         raise ValidationFailed({"title": _("Give the new thread a title.")})
     chosen = list(

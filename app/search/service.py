@@ -7,7 +7,7 @@ so both engines answer with the same semantics."""
 import html
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import (
     Float,
@@ -288,6 +288,11 @@ def _date_conditions(query: Query) -> list[ColumnElement]:
     return conditions
 
 
+# Ids follow time only roughly: concurrent writers take ids and timestamps in either order. The
+# id range is widened by a day on each side; the exact dates are checked on every hit.
+BOUND_MARGIN = timedelta(days=1)
+
+
 def _id_bounds(session: Session, query: Query) -> tuple[int | None, int | None]:
     """before:/after: as a range of post ids, through the index on created_at. Posts are numbered
     as they are written, so the first post of the period has its lowest id and the last its
@@ -295,13 +300,13 @@ def _id_bounds(session: Session, query: Query) -> tuple[int | None, int | None]:
     each hit. An empty period gives a range that matches nothing."""
     low = high = None
     if query.filters.after:
-        start = datetime.combine(query.filters.after, time.min)
+        start = datetime.combine(query.filters.after, time.min) - BOUND_MARGIN
         low = session.execute(
             select(Post.id).where(Post.created_at >= start).order_by(Post.created_at, Post.id).limit(1)
         ).scalar()
         low = low if low is not None else 2**62
     if query.filters.before:
-        end = datetime.combine(query.filters.before, time.min)
+        end = datetime.combine(query.filters.before, time.min) + BOUND_MARGIN
         high = session.execute(
             select(Post.id)
             .where(Post.created_at < end)

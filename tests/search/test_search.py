@@ -359,3 +359,19 @@ def test_a_stale_filter_token_never_shows_a_wrong_hit(api, database, corpus):
         fuel = session.exec(select(Sector).where(Sector.slug == "fuel")).one()
         session.execute(update(Thread).where(Thread.id == corpus["t2"].id).values(sector_id=fuel.id))
     assert titles(api, "counterfeit sector:tobacco") == []
+
+
+def test_a_documents_new_kind_is_findable_at_once(api, database, expert):
+    thread = make_thread(database, expert, title=T2, sector="tobacco", jurisdictions=["FR"], body="Seized.")
+    reply = make_reply(database, expert, thread, "See the judgment attached.")
+    uploaded = api.post(
+        f"/api/v1/posts/{reply.id}/attachments",
+        files={"file": ("judgment.pdf", files.pdf_with_text("Cour de cassation"), "application/pdf")},
+        data={"kind": "legislation"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    assert titles(api, "cassation kind:legislation") == [T2]
+    patched = api.patch(f"/api/v1/attachments/{uploaded.json()['id']}", json={"kind": "case_law"})
+    assert patched.status_code == 200, patched.text
+    assert titles(api, "cassation kind:legislation") == []
+    assert titles(api, "cassation kind:case_law") == [T2]
