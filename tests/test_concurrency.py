@@ -174,3 +174,66 @@ def test_concurrent_replies_keep_every_post_and_the_reply_count(two_workers):
     engine.dispose()
     assert stored == acknowledged
     assert reply_count == THREADS * WRITES_PER_THREAD
+
+
+def test_reads_on_the_event_loop_never_wait_for_a_connection(tmp_path):
+    """On SQLite, read-only pages run on the event loop (sqlite_reads_inline) while API reads run in
+    the thread pool, each holding a connection until the loop ends its session. With a capped pool,
+    an inline page waiting for a connection would stop the very loop that frees them: every request
+    of the worker would hang until the pool's timeout, then fail."""
+    import asyncio
+
+    from app.config import Settings, use_settings
+    from app.db import Database, make_engine
+    from app.main import create_app
+    from app.migrate import upgrade
+    from tests.factories import make_thread, make_token, make_user
+
+    url = f"sqlite:///{tmp_path / 'forum.db'}"
+    upgrade(url)
+    database = Database(make_engine(url, pool_timeout=3))
+    settings = use_settings(
+        Settings(data_dir=tmp_path / "data", secret_key="k" * 32, base_url="https://testserver", smtp_url="")
+    )
+    app = create_app(settings, database)
+    expert = make_user(database, email="expert@example.org")
+    make_thread(database, expert, title="A thread to list")
+    authorization = f"Bearer {make_token(database, expert)}".encode()
+
+    async def get(path: str):
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "https",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"testserver"), (b"authorization", authorization)],
+            "client": ("127.0.0.1", 1),
+            "server": ("testserver", 443),
+            "state": {},
+        }
+        answer = {}
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+
+        try:
+            await app(scope, receive, send)
+        except Exception as error:  # noqa: BLE001  (the failure being tested is a pool timeout)
+            return path, repr(error)[:200]
+        return path, answer.get("status")
+
+    async def burst():
+        return await asyncio.gather(*[get("/api/v1/threads") for _ in range(20)], get("/threads"), get("/"))
+
+    answers = asyncio.run(burst())
+    database.engine.dispose()
+    assert [status for _path, status in answers] == [200] * 22, answers
