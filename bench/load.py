@@ -386,12 +386,18 @@ def report(pages: list[Page], args, seed_seconds: float, reused: bool, date: str
 
 
 def write_results(section: str) -> None:
-    """Append the section, or replace the one with the same heading (a rerun on the same day)."""
+    """Append the section, or replace the one with the same heading (a rerun on the same day),
+    keeping its "### Findings" part."""
     heading = section.split("\n", 1)[0]
     text = RESULTS.read_text()
     start = text.find(heading + "\n")
     if start >= 0:
         end = text.find("\n## ", start + len(heading))
+        old = text[start : end if end >= 0 else len(text)]
+        # Findings written by hand under the table stay.
+        findings = old.find("\n### Findings")
+        if findings >= 0:
+            section = section.rstrip("\n") + "\n" + old[findings:].rstrip("\n") + "\n"
         text = text[:start] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
