@@ -174,7 +174,8 @@ def _quick_finish(database: Database, session: Session) -> bool:
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, committed once when the route returns. Making a session does no
-    I/O (the first statement connects); the route's statements run in its own thread."""
+    I/O (the first statement connects): the route's statements run where the route runs, in the
+    thread pool or, for SQLite reads, on the event loop (sqlite_reads_inline)."""
     database: Database = request.app.state.database
     session = database.session(write=request.method not in SAFE_METHODS)
     # render() reads the header's unread count through it.
