@@ -16,10 +16,13 @@ from collections.abc import Iterable
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
+from app.attachments.models import DOCUMENT_KIND_LABELS
+
 BATCH = 2_000
 
-# Attachment kinds as numbers: "case_law" would be split in two by the tokenizers.
-KINDS = ("legislation", "case_law", "treaty", "guidance", "analysis", "template", "presentation", "other")
+# Attachment kinds as numbers ("case_law" would be split in two by the tokenizers): a kind's
+# number is its position among the labels, so new kinds go at the end (or reindex).
+KINDS = tuple(DOCUMENT_KIND_LABELS)
 
 
 def meta_token(kind: str, value: int | str) -> str:
