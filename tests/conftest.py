@@ -36,6 +36,25 @@ def _postgres_conninfo(url: str) -> str:
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def fresh_database_url(kind: str, tmp_path):
+    """A new empty database of the given kind, and a function that drops it."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'forward.db'}", lambda: None
+    name = f"forum_forward_{uuid.uuid4().hex[:10]}"
+    admin = _postgres_conninfo(POSTGRES_ADMIN_URL)
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        skip_or_fail(f"PostgreSQL is not reachable: {error}")
+
+    def drop():
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False), drop
+
+
 @pytest.fixture(scope="session")
 def sqlite_engine(tmp_path_factory):
     path = tmp_path_factory.mktemp("db") / "forum.db"

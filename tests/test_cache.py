@@ -5,8 +5,8 @@ import threading
 
 from sqlmodel import select
 
+from tests.conftest import fresh_database_url
 from tests.factories import make_user
-from tests.test_migrations import _fresh_database_url
 
 
 def test_a_write_committing_late_still_moves_the_kept_taxonomy(tmp_path):
@@ -19,7 +19,7 @@ def test_a_write_committing_late_still_moves_the_kept_taxonomy(tmp_path):
     from app.taxonomy import service as taxonomy
     from app.taxonomy.models import Jurisdiction, Sector
 
-    url, drop = _fresh_database_url("postgresql", tmp_path)
+    url, drop = fresh_database_url("postgresql", tmp_path)
     try:
         upgrade(url)
         engine = make_engine(url)

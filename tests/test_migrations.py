@@ -6,6 +6,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
+from tests.conftest import fresh_database_url
 
 
 def test_migrated_schema_matches_the_models(engine):
@@ -19,32 +20,6 @@ def test_migrated_schema_matches_the_models(engine):
     assert differences == []
 
 
-def _fresh_database_url(kind: str, tmp_path):
-    """A new empty database of the given kind, and a function that drops it."""
-    import uuid
-
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    from tests.conftest import POSTGRES_ADMIN_URL, _postgres_conninfo, skip_or_fail
-
-    if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'forward.db'}", lambda: None
-    name = f"forum_forward_{uuid.uuid4().hex[:10]}"
-    admin = _postgres_conninfo(POSTGRES_ADMIN_URL)
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as error:
-        skip_or_fail(f"PostgreSQL is not reachable: {error}")
-
-    def drop():
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False), drop
-
-
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_migrations_run_forwards_on_a_database_with_members(kind, tmp_path):
     from sqlalchemy import text
@@ -52,7 +27,7 @@ def test_migrations_run_forwards_on_a_database_with_members(kind, tmp_path):
     from app.db import make_engine
     from app.migrate import upgrade
 
-    url, drop = _fresh_database_url(kind, tmp_path)
+    url, drop = fresh_database_url(kind, tmp_path)
     try:
         upgrade(url, "0001")
         engine = make_engine(url)
