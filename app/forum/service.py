@@ -364,6 +364,22 @@ class PostView:
     attachments: list = field(default_factory=list)
 
 
+def _post_cursor(cursor: str | None, flat: bool):
+    """The key a page of posts continues after: a post id (flat) or a tree path."""
+    after = decode_cursor(cursor, 1)
+    if not after:
+        return None
+    return cursor_int(after[0]) if flat else str(after[0])
+
+
+def _post_page(posts: list, limit: int, flat: bool) -> tuple[list, str | None]:
+    """Rows fetched with limit + 1: the page, and the cursor of the next one if there is one."""
+    if len(posts) <= limit:
+        return posts, None
+    posts = posts[:limit]
+    return posts, encode_cursor([posts[-1].id if flat else posts[-1].path])
+
+
 def thread_posts(
     session: Session,
     user: User,
@@ -376,14 +392,12 @@ def thread_posts(
     many posts."""
     statement = select(Post).where(Post.thread_id == thread.id)
     key = Post.id if flat else Post.path
-    after = decode_cursor(cursor, 1)
-    if after:
-        statement = statement.where(key > (cursor_int(after[0]) if flat else str(after[0])))
-    posts = list(session.exec(statement.order_by(key).limit(limit + 1)).all())
-    next_cursor = None
-    if len(posts) > limit:
-        posts = posts[:limit]
-        next_cursor = encode_cursor([posts[-1].id if flat else posts[-1].path])
+    after = _post_cursor(cursor, flat)
+    if after is not None:
+        statement = statement.where(key > after)
+    posts, next_cursor = _post_page(
+        list(session.exec(statement.order_by(key).limit(limit + 1)).all()), limit, flat
+    )
     author_ids = {p.author_id for p in posts if p.author_id}
     authors = (
         {u.id: u for u in session.exec(select(User).where(User.id.in_(author_ids)))} if author_ids else {}
@@ -478,15 +492,11 @@ def page_posts(
     """thread_posts for the thread page: rows of the columns it needs, with author, bookmark and
     "has documents" in the same query, without the bodies (the page keeps rendered posts and loads
     a body only to render it: `post_bodies`). One query, two when a post has documents."""
-    after = decode_cursor(cursor, 1)
-    params = {"thread_id": thread.id, "user_id": user.id, "limit": limit + 1}
-    if after:
-        params["after"] = cursor_int(after[0]) if flat else str(after[0])
-    posts = session.execute(PAGE_POSTS[(flat, bool(after))], params).all()
-    next_cursor = None
-    if len(posts) > limit:
-        posts = posts[:limit]
-        next_cursor = encode_cursor([posts[-1].id if flat else posts[-1].path])
+    after = _post_cursor(cursor, flat)
+    params = {"thread_id": thread.id, "user_id": user.id, "limit": limit + 1, "after": after}
+    posts, next_cursor = _post_page(
+        session.execute(PAGE_POSTS[(flat, after is not None)], params).all(), limit, flat
+    )
     authors: dict[int, PostAuthor] = {}
     for p in posts:
         if p.author_id is not None and p.author_id not in authors:
