@@ -309,3 +309,26 @@ def test_kept_thread_rows_follow_replies_locks_and_each_readers_new_count(
     assert "1 reply" in tobacco_row() and "new" not in tobacco_row()
     client = signed_in(other)
     assert "new" not in tobacco_row()  # the replier has read up to their own reply
+
+
+@pytest.mark.parametrize("view", ["tree", "flat"])
+def test_thread_page_continues_on_a_next_page_without_gaps_or_repeats(signed_in, database, expert, view):
+    from app.forum.service import THREAD_PAGE_POSTS
+
+    thread = make_thread(database, expert, body="Opening analysis")
+    parent = None
+    for number in range(THREAD_PAGE_POSTS + 5):
+        post = make_reply(database, expert, thread, f"Reply number {number}.", parent_id=parent)
+        parent = post.id if number % 4 else None
+    client = signed_in(expert)
+    seen, path = [], f"/t/{thread.id}?view={view}"
+    for _page in range(3):
+        page = client.get(path).text
+        seen += re.findall(r'<article class="post[^"]*" id="post-(\d+)"', page)
+        more = re.search(r'<a href="\?([^"]+)" rel="next">', page)
+        if not more:
+            break
+        path = f"/t/{thread.id}?" + more.group(1).replace("&amp;", "&")
+    assert len(seen) == THREAD_PAGE_POSTS + 6 and len(set(seen)) == len(seen)
+    if view == "flat":
+        assert [int(i) for i in seen] == sorted(int(i) for i in seen)
