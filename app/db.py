@@ -55,6 +55,13 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
+# A closed session refuses further statements instead of quietly beginning a new transaction: on
+# SQLite a write session reused after its request ended (an error page counting notifications
+# through it) took the write lock with BEGIN IMMEDIATE and held it until garbage collection,
+# and every other writer then failed after busy_timeout.
+SESSION_OPTIONS = {"close_resets_only": False}
+
+
 class Database:
     """Holds the engine and makes sessions; tests swap in a session bound to one connection."""
 
@@ -72,12 +79,15 @@ class Database:
     def session(self, write: bool = False) -> Session:
         if self.bind is not self.engine:
             # Tests bind every session to one connection whose outer transaction is already open.
-            session = Session(self.bind, expire_on_commit=False, **self.session_kwargs)
+            session = Session(self.bind, expire_on_commit=False, **self.session_kwargs, **SESSION_OPTIONS)
         else:
             # The write lock is taken by the first statement, not here, and again for each
             # transaction the session begins (an upload commits before streaming its body).
             session = Session(
-                self.write_engine if write else self.engine, expire_on_commit=False, **self.session_kwargs
+                self.write_engine if write else self.engine,
+                expire_on_commit=False,
+                **self.session_kwargs,
+                **SESSION_OPTIONS,
             )
         session.info["writes"] = write
         return session
@@ -185,6 +195,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     except BaseException:
         # Reached when the route raised: roll back (close) and undo effects outside the database;
         # on PostgreSQL the ROLLBACK is a network round trip, so it goes to the thread pool.
+        # The error page is rendered after this, without this session (render opens a read).
+        request.state.db = None
         if database.is_sqlite:
             _abort(session)
         else:

@@ -156,18 +156,26 @@ def _once(compute):
     return cached
 
 
+def _unread_count(request: Request, user) -> int:
+    """The header's count, through the request's session while its unit of work is open. An error
+    page is rendered after that unit of work was rolled back and closed: it reads in a short read
+    transaction of its own, never through the request's (possibly write) session."""
+    db = getattr(request.state, "db", None)
+    if db is not None:
+        return notifications.unread_count(db, user)
+    with request.app.state.database.unit_of_work(write=False) as session:
+        return notifications.unread_count(session, user)
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
     auth = getattr(request.state, "auth", None)
     messages = _read_flash(request)
     user = auth.user if auth else None
-    db = getattr(request.state, "db", None)
     context = context or {}
     if "unread_notifications" not in context:
-        context["unread_notifications"] = (
-            notifications.unread_count(db, user) if user and db is not None else 0
-        )
+        context["unread_notifications"] = _unread_count(request, user) if user else 0
     ctx = {
         "request": request,
         "user": user,

@@ -6,85 +6,22 @@ upgrade. BEGIN IMMEDIATE for writes makes them queue under busy_timeout instead.
 
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import text
 
 from app.db import make_engine
-from tests.conftest import ROOT
+from tests.live import live_server
 
 WRITES_PER_THREAD = 25
 THREADS = 4
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def two_workers(tmp_path):
-    env = {
-        **os.environ,
-        "FORUM_DATA_DIR": str(tmp_path),
-        "FORUM_SECRET_KEY": "concurrency",
-        "FORUM_BASE_URL": "http://127.0.0.1",
-        "FORUM_INVITATION_LIMIT_PER_DAY": "1000",
-    }
-    run = {"env": env, "cwd": ROOT, "capture_output": True, "text": True, "timeout": 120}
-    subprocess.run([sys.executable, "-m", "app", "db", "upgrade"], check=True, **run)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "app",
-            "create-admin",
-            "--email",
-            "admin@example.org",
-            "--name",
-            "Admin",
-            "--password-stdin",
-        ],
-        input="an admin passphrase\n",
-        check=True,
-        **run,
-    )
-    token = subprocess.run(
-        [sys.executable, "-m", "app", "token", "create", "--email", "admin@example.org"], check=True, **run
-    ).stdout.strip()
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        if server.poll() is not None:
-            pytest.fail(f"server exited: {server.stderr.read().decode()[-2000:]}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            server.kill()
-            pytest.fail("server did not start within 30 s")
-        time.sleep(0.1)
-    yield port, token, tmp_path / "forum.db"
-    server.terminate()
-    server.wait(timeout=10)
+    with live_server(tmp_path / "data", workers=2, env={"FORUM_INVITATION_LIMIT_PER_DAY": "1000"}) as server:
+        yield server.port, server.admin_token(), server.database_path
 
 
 def _invite_many(port: int, token: str, thread: int) -> list[tuple[int, str]]:

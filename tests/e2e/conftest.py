@@ -4,28 +4,21 @@ on a socket bound here (no free-port race) with its own data directory, and an a
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.live import ADMIN_EMAIL, ADMIN_NAME, ADMIN_PASSWORD, OPENER, LiveServer, live_server
+
+__all__ = ["ADMIN_EMAIL", "ADMIN_NAME", "ADMIN_PASSWORD"]
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-ADMIN_EMAIL = "admin@example.org"
-ADMIN_NAME = "Ada Admin"
-ADMIN_PASSWORD = "correct horse battery staple admin"
-STARTUP_SECONDS = 20
-# The health check talks to 127.0.0.1 directly, whatever http_proxy says.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-# The environment each running server was started with, by its URL: the CLI helpers below use it.
-_SERVER_ENVS: dict[str, dict[str, str]] = {}
+# Each running server by its URL: the CLI helpers below use its data directory.
+_SERVERS: dict[str, LiveServer] = {}
 
 
 @pytest.fixture(scope="session")
@@ -54,120 +47,21 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.fail(
-            f"`python -m app {' '.join(args)}` exited with {result.returncode}:\n"
-            f"{result.stdout}{result.stderr}",
-            pytrace=False,
-        )
-    return result.stdout
-
-
-def _wait_until_healthy(proc: subprocess.Popen, url: str, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(
-                f"the app exited with {proc.returncode} while starting:\n{log.read_text()}", pytrace=False
-            )
-        try:
-            with _OPENER.open(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
-            last_error = error
-        time.sleep(0.05)
-    pytest.fail(
-        f"{url} did not answer 200 within {STARTUP_SECONDS} s ({last_error}):\n{log.read_text()}",
-        pytrace=False,
-    )
-
-
 @pytest.fixture(scope="session")
 def base_url(tmp_path_factory) -> Iterator[str]:
     """The app under test, served by uvicorn from a socket bound here; the admin is made by the CLI."""
-    data_dir = tmp_path_factory.mktemp("e2e-data")
-    log = data_dir / "server.log"
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "FORUM_DATA_DIR": str(data_dir),
-        "FORUM_SECRET_KEY": "e2e-test-secret-key-not-for-production",
-        "FORUM_BASE_URL": url,
-        "FORUM_SMTP_URL": "",
-    }
-    env.pop("FORUM_DATABASE_URL", None)
-    _SERVER_ENVS[url] = env
-    try:
-        _cli(env, "db", "upgrade")
-        _cli(
-            env,
-            "create-admin",
-            "--email",
-            ADMIN_EMAIL,
-            "--name",
-            ADMIN_NAME,
-            "--password-stdin",
-            stdin=ADMIN_PASSWORD + "\n",
-        )
-        # The server's output goes to a file, not a pipe nobody reads (a full pipe would block it).
-        with log.open("w") as log_file:
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "app.main:create_app",
-                    "--factory",
-                    "--fd",
-                    str(sock.fileno()),
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                env=env,
-                pass_fds=(sock.fileno(),),
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
-    finally:
-        sock.close()  # the server holds its own copy of the descriptor
-    try:
-        _wait_until_healthy(proc, f"{url}/healthz", log)
-        yield url
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if server_errors := log.read_text().strip():
-            print(f"\n--- app server log ({log}) ---\n{server_errors}", file=sys.stderr)
+    with live_server(tmp_path_factory.mktemp("e2e-data")) as server:
+        _SERVERS[server.url] = server
+        try:
+            yield server.url
+        finally:
+            if server_errors := server.log.read_text().strip():
+                print(f"\n--- app server log ({server.log}) ---\n{server_errors}", file=sys.stderr)
 
 
 def app_cli(base_url: str, *args: str, stdin: str | None = None) -> str:
     """`python -m app ARGS` against the data directory of the server at base_url; its output."""
-    return _cli(_SERVER_ENVS[base_url], *args, stdin=stdin)
+    return _SERVERS[base_url].cli(*args, stdin=stdin)
 
 
 def api(base_url: str, method: str, path: str, payload: dict | None = None, token: str | None = None):
@@ -181,7 +75,7 @@ def api(base_url: str, method: str, path: str, payload: dict | None = None, toke
     url = f"{base_url}{path}"  # always the http:// server under test
     request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
     try:
-        with _OPENER.open(request, timeout=10) as response:
+        with OPENER.open(request, timeout=10) as response:
             text = response.read().decode()
     except urllib.error.HTTPError as error:
         pytest.fail(f"{method} {path} answered {error.code}: {error.read().decode()}", pytrace=False)
