@@ -6,7 +6,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from app.attachments.detect import check_zip, decode_text, read_xml
+from app.attachments.detect import check_zip, decode_text, opens_without_password, read_xml
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 2_000_000  # characters kept for search
@@ -14,14 +14,21 @@ TIME_BUDGET = 20.0  # seconds per document, checked between pages and paragraphs
 MAX_PAGES = 3_000
 
 
+class Encrypted(Exception):
+    """A PDF that needs a password to open: kept and downloadable, its text unread."""
+
+
 def extract_text(path: Path, kind: str) -> tuple[str, str]:
-    """(text, status) with status "ok", "unreadable" or "none" (no text to look for)."""
+    """(text, status) with status "ok", "unreadable", "encrypted" (a PDF that needs a password)
+    or "none" (no text to look for)."""
     extractor = {"pdf": _pdf, "docx": _docx, "odt": _odt, "txt": _txt}.get(kind)
     if extractor is None:
         return "", "none"
     deadline = time.monotonic() + TIME_BUDGET
     try:
         text = " ".join(extractor(path, deadline).split())[:MAX_TEXT]
+    except Encrypted:
+        return "", "encrypted"
     except Exception:  # noqa: BLE001  (a hostile or broken document must not fail the upload)
         log.info("text extraction failed for a %s", kind, exc_info=True)
         return "", "unreadable"
@@ -44,6 +51,8 @@ def _pdf(path: Path, deadline: float) -> str:
     # An open file keeps pypdf from reading the whole document into memory.
     with path.open("rb") as file:
         reader = PdfReader(file, strict=False)
+        if reader.is_encrypted and not opens_without_password(reader):
+            raise Encrypted
         pages = (page.extract_text() or "" for page in reader.pages[:MAX_PAGES])
         return _collect(pages, deadline)
 

@@ -47,7 +47,7 @@ class Attachment(SQLModel, table=True):
     sha256: str = Field(max_length=64, index=True)
     kind: str = Field(default=DocumentKind.other.value, max_length=20)
     language: str = Field(default="", max_length=8)
-    # ok | unreadable | none (images, RTF): whether text could be extracted for search.
+    # ok | unreadable | encrypted | none (images, RTF): whether text could be extracted for search.
     text_status: str = Field(default="none", max_length=12)
     text: str = Field(default="", sa_type=Text())
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())

@@ -104,7 +104,7 @@ def prepare(parsed: ParsedUpload, *, kind: str, tags: str | list[str], language:
         _check_kind(kind), _check_language(language), taxonomy.parse_tags(tags)
         prepared = []
         for upload_file in parsed.files:
-            detected = detect(upload_file.path)
+            detected = detect(upload_file.path, upload_file.filename)
             text, status = extract_text(upload_file.path, detected.kind)
             prepared.append(
                 PreparedFile(

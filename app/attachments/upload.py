@@ -99,7 +99,13 @@ async def parse_upload(request: Request, storage: LocalStorage, max_bytes: int) 
         else:
             state["value"] += chunk
             if len(state["value"]) > MAX_FIELD:
-                state["error"] = Invalid(_("A form field is too long."))
+                state["error"] = TooLarge(
+                    _(
+                        "The field “%(name)s” is longer than %(n)d bytes.",
+                        name=state["name"][:40],
+                        n=MAX_FIELD,
+                    )
+                )
 
     def on_part_end():
         if state["file"] is not None:

@@ -130,3 +130,37 @@ def zip_with_traversal() -> bytes:
             archive.writestr(item, good.read(item.filename))
         archive.writestr("../../evil.sh", b"rm -rf /")
     return out.getvalue()
+
+
+def docx_with_lying_sizes() -> bytes:
+    """A real DOCX with one more part whose headers (local and central) claim 1 KB while it
+    inflates to 3 MB: within the ratio a bomb check reads from the headers."""
+    good = zipfile.ZipFile(io.BytesIO(docx_with_text("Sizes that lie")))
+    out = io.BytesIO()
+    payload = b"".join(f"{n:08d} padding line of a report\n".encode() for n in range(90_000))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in good.infolist():
+            archive.writestr(item, good.read(item.filename))
+        archive.writestr("word/media/report.bin", payload)
+    data = bytearray(out.getvalue())
+    declared = struct.pack("<I", 1024)
+    name = b"word/media/report.bin"
+    local = data.find(name) - 30
+    assert data[local : local + 4] == b"PK\x03\x04"
+    data[local + 22 : local + 26] = declared
+    central = data.find(b"PK\x01\x02", data.rfind(name) - 46)
+    assert data[central + 46 : central + 46 + len(name)] == name
+    data[central + 24 : central + 28] = declared
+    return bytes(data)
+
+
+def encrypted_pdf(text: str, user_password: str) -> bytes:
+    """A PDF encrypted with AES-256; with an empty user password it opens for anyone (only
+    printing and copying are restricted), with another it needs that password."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_with_text(text))))
+    writer.encrypt(user_password=user_password, owner_password="the owner's password", algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

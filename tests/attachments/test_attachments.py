@@ -1,6 +1,8 @@
 """Attachments with real files on real disk, on SQLite and PostgreSQL."""
 
 import hashlib
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -49,7 +51,10 @@ REFUSED = [
     ("laughs.docx", files.docx_with_entity_expansion),
     ("macro.docx", files.docm_dressed_as_docx),
     ("traversal.docx", files.zip_with_traversal),
-    ("empty.pdf", lambda: b""),
+    ("sizes.docx", files.docx_with_lying_sizes),
+    ("brief.docx", lambda: b"Plain text pretending to be a Word document."),
+    ("ruling.pdf", lambda: files.png()),
+    ("statute.odt", lambda: files.docx_with_text("A Word document named as OpenDocument")),
     ("page.txt", lambda: b"<!DOCTYPE html><html><script>alert(1)</script></html>"),
     ("binary.txt", lambda: bytes(range(256)) * 10),
 ]
@@ -121,6 +126,58 @@ def test_hostile_or_unsupported_files_are_refused_and_leave_nothing(api, databas
     assert "Accepted: PDF" in response.json()["detail"]
     assert count_rows(database) == 0
     assert stored_files(store) == []
+
+
+def test_a_declared_office_document_that_is_not_one_says_what_it_is(api, database, post, store):
+    response = upload(api, post.id, "brief.docx", b"Plain text pretending to be a Word document.")
+    assert response.status_code == 415
+    detail = response.json()["detail"]
+    assert "brief.docx" in detail and "Word document" in detail and "plain text" in detail
+    assert count_rows(database) == 0 and stored_files(store) == []
+
+
+def test_a_zip_is_checked_by_what_its_parts_really_inflate_to(api, database, post, store):
+    data = files.docx_with_lying_sizes()
+    assert all(item.file_size <= 1024 * 1024 for item in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    response = upload(api, post.id, "sizes.docx", data)
+    assert response.status_code == 415
+    assert "not the size they declare" in response.json()["detail"]
+    assert count_rows(database) == 0 and stored_files(store) == []
+
+
+def test_an_encrypted_pdf_is_kept_downloadable_and_marked_unsearchable(api, database, post, store):
+    data = files.encrypted_pdf("Sealed judgment on falsified insulin", user_password="the court's secret")
+    response = upload(api, post.id, "sealed.pdf", data)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["content_type"] == "application/pdf" and body["text_status"] == "encrypted"
+    download = api.get(f"/api/v1/attachments/{body['id']}/download")
+    assert download.status_code == 200 and download.content == data
+    assert api.get("/api/v1/search", params={"q": "insulin"}).json()["items"] == []
+    page = api.get(f"/attachments/{body['id']}")
+    assert "text not extractable (encrypted)" in page.text
+
+
+def test_a_pdf_encrypted_only_against_copying_is_read_for_search(api, database, post):
+    data = files.encrypted_pdf("Restricted printing of the pesticide ruling", user_password="")
+    response = upload(api, post.id, "restricted.pdf", data)
+    assert response.status_code == 201, response.text
+    with database.unit_of_work(write=False) as session:
+        row = session.get(Attachment, response.json()["id"])
+    assert row.text_status == "ok" and "pesticide ruling" in row.text
+
+
+def test_an_empty_file_is_a_bad_request(api, database, post, store):
+    response = upload(api, post.id, "empty.pdf", b"")
+    assert response.status_code == 400 and response.json()["detail"] == "The file is empty."
+    assert count_rows(database) == 0 and stored_files(store) == []
+
+
+def test_an_oversized_form_field_is_413_naming_it(api, database, post, store):
+    response = upload(api, post.id, "memo.txt", b"A short memo", tags="x" * 20_000)
+    assert response.status_code == 413
+    assert "tags" in response.json()["detail"]
+    assert count_rows(database) == 0 and stored_files(store) == []
 
 
 def test_one_byte_over_the_limit_is_413_and_leaves_nothing(api, database, post, store, settings):
