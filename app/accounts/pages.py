@@ -138,7 +138,7 @@ def register(
             {"message": error.message},
             status_code=error.status_code,
         )
-    response = _sign_in(request, session, user, "/profile")
+    response = _sign_in(request, session, user, "/")
     flash(response, request, _("Welcome, %(name)s. Your account is ready.", name=user.display_name))
     return response
 
@@ -272,7 +272,7 @@ def password_change(
         return _profile(request, session, user, auth, 422, errors=_errors(error))
     # Every session ended with the old password, this one too; the person at the keyboard gets
     # a fresh one.
-    response = _sign_in(request, session, user, "/profile")
+    response = _sign_in(request, session, user, "/")
     flash(response, request, _("Your password was changed. Your other sessions were signed out."))
     return response
 

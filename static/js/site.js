@@ -5,6 +5,21 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-confirm]");
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
+// A copy button beside each link or token shown once; without JavaScript the field is selectable.
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  if (!navigator.clipboard) continue;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    const field = document.getElementById(button.dataset.copy);
+    field.select();
+    try {
+      await navigator.clipboard.writeText(field.value);
+      button.textContent = button.dataset.copied;
+    } catch (error) {
+      // Permission refused: the text stays selected for a manual copy.
+    }
+  });
+}
 document.addEventListener("focusin", (event) => {
   if (event.target.classList && event.target.classList.contains("copy-field")) event.target.select();
 });

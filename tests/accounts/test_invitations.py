@@ -183,12 +183,24 @@ def test_invitation_page_shows_states_and_the_link_when_mail_is_off(signed_in, d
     )
     assert response.status_code == 200
     assert "https://testserver/register?token=" in response.text  # the link to pass on
+    assert 'data-copy="' in response.text and ">Copy<" in response.text
+    # Mail is off: no "Resend" that would send nothing, a new link to pass on instead.
+    assert "Resend to" not in response.text and "New link for fresh@example.org" in response.text
     assert "Accepted" in response.text and "Revoked" in response.text and "Pending" in response.text
     with database.unit_of_work(write=False) as session:
         kept = session.exec(
             select(OutboxMessage).where(OutboxMessage.to_address == "fresh@example.org")
         ).one()
     assert "/register?token=" in kept.body and kept.sent_at is None
+
+
+def test_resend_is_offered_only_when_mail_is_set_up(signed_in, database, admin, settings):
+    client = signed_in(admin)
+    make_invitation(database, admin, email="pending@example.org")
+    assert "New link for pending@example.org" in client.get("/invitations").text
+    settings.smtp_url = "smtp://127.0.0.1:2525"
+    page = client.get("/invitations").text
+    assert "Resend to pending@example.org" in page and "New link for" not in page
 
 
 def test_invitation_form_errors_keep_the_input(signed_in, moderator):
@@ -218,4 +230,6 @@ def test_registration_page_signs_the_new_member_in(anonymous, database, admin):
         },
     )
     assert response.status_code == 200
-    assert "Your profile" in response.text and "Paula Page" in response.text
+    # A new member lands on the discussions, welcomed by name, not on their profile.
+    assert str(response.url) == "https://testserver/"
+    assert "Welcome, Paula Page" in response.text and "Your profile" not in response.text

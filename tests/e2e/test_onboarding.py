@@ -1,5 +1,5 @@
 """The first day of the forum in a real browser: the admin made by the CLI signs in and invites an
-expert; the expert registers from the link, lands on their profile, signs out and in again. Axe
+expert; the expert registers from the link, lands on the discussions, signs out and in again. Axe
 checks each kind of page on the way."""
 
 import re
@@ -69,6 +69,9 @@ def test_admin_invites_expert_who_registers_signs_in_and_out(browser: Browser, p
     expect(notice).to_contain_text("Mail is not set up")
     link_field = notice.locator("input.copy-field")
     expect(link_field).to_have_attribute("readonly", "")
+    # A copy button beside the link (JavaScript shows it); the whole link fits in its box.
+    expect(notice.get_by_role("button", name="Copy")).to_be_visible()
+    assert link_field.evaluate("field => field.scrollWidth <= field.clientWidth + 1")
     link = link_field.input_value()
     assert link.startswith(f"{base_url}/register?token="), link
     expect(page.get_by_role("row").filter(has_text=EXPERT_EMAIL)).to_contain_text("Pending")
@@ -88,11 +91,13 @@ def test_admin_invites_expert_who_registers_signs_in_and_out(browser: Browser, p
         expert.get_by_label("Password", exact=True).fill(EXPERT_PASSWORD)
         expert.get_by_role("button", name="Create account").click()
 
-        # Registered and signed in.
-        expect_profile(expert, base_url, EXPERT_NAME, EXPERT_EMAIL)
+        # Registered and signed in, on the discussions.
+        expect(expert).to_have_url(f"{base_url}/")
         expect(expert.get_by_role("status")).to_contain_text("Your account is ready.")
-        expect(expert.get_by_label("Country")).to_have_value("KE")
         axe_check(expert)
+        expert.get_by_role("navigation", name="Your account").get_by_role("link", name=EXPERT_NAME).click()
+        expect_profile(expert, base_url, EXPERT_NAME, EXPERT_EMAIL)
+        expect(expert.get_by_label("Country")).to_have_value("KE")
 
         sign_out(expert, base_url)
         sign_in(expert, base_url, EXPERT_EMAIL, EXPERT_PASSWORD)
