@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app import openapi
 from app.accounts import api as accounts_api
 from app.accounts import pages as accounts_pages
 from app.attachments import api as attachments_api
@@ -79,9 +80,14 @@ def install_error_handlers(app: FastAPI) -> None:
             for item in error.errors()
         ]
         if _is_api(request):
-            summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+            # One shape for every 422 (as ValidationFailed answers): a message per field.
+            by_field: dict[str, str] = {}
+            for problem in problems:
+                known = by_field.get(problem["field"])
+                by_field[problem["field"]] = f"{known}; {problem['message']}" if known else problem["message"]
+            summary = "; ".join(f"{field}: {message}" for field, message in by_field.items())
             return JSONResponse(
-                {"detail": summary or _("The request is not valid."), "errors": problems}, status_code=422
+                {"detail": summary or _("The request is not valid."), "errors": by_field}, status_code=422
             )
         return _error_page(request, 400, _("The form was incomplete or not valid. Go back and try again."))
 
@@ -124,18 +130,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database or Database(make_engine(settings.resolved_database_url()))
     install_error_handlers(app)
+    openapi.install(app)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
-    app.include_router(site_pages)
+    app.include_router(site_pages, include_in_schema=False)
     # The most visited pages first: routes are matched in order. No forum path is also an account path.
-    app.include_router(forum_pages.router)
-    app.include_router(accounts_pages.router)
+    app.include_router(forum_pages.router, include_in_schema=False)
+    app.include_router(accounts_pages.router, include_in_schema=False)
     app.include_router(accounts_api.router, prefix="/api/v1")
     app.include_router(forum_api.router, prefix="/api/v1")
-    app.include_router(taxonomy_pages.router)
-    app.include_router(moderation_pages.router)
-    app.include_router(attachments_pages.router)
-    app.include_router(search_pages.router)
+    app.include_router(taxonomy_pages.router, include_in_schema=False)
+    app.include_router(moderation_pages.router, include_in_schema=False)
+    app.include_router(attachments_pages.router, include_in_schema=False)
+    app.include_router(search_pages.router, include_in_schema=False)
     app.include_router(search_api.router, prefix="/api/v1")
     app.include_router(attachments_api.router, prefix="/api/v1")
     app.include_router(moderation_api.router, prefix="/api/v1")

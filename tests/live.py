@@ -93,6 +93,9 @@ def live_server(data_dir: Path, *, workers: int = 1, env: dict[str, str] | None 
     log = data_dir / "server.log"
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # uvicorn takes a passed descriptor for a Unix socket and leaves Nagle on: every answer on a
+    # kept-alive connection would wait ~40 ms for a delayed ACK. Accepted sockets inherit this.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     port = sock.getsockname()[1]

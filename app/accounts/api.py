@@ -17,9 +17,10 @@ from app.accounts.schemas import (
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
 from app.notifications.mail import deliver_pending
+from app.openapi import COMMON_ERRORS, error_responses
 from app.timeutil import utcnow
 
-router = APIRouter(tags=["accounts"], dependencies=[CsrfProtected])
+router = APIRouter(tags=["accounts"], dependencies=[CsrfProtected], responses=COMMON_ERRORS)
 
 
 def _invitation_read(invitation, url: str | None = None) -> InvitationRead:
@@ -39,7 +40,9 @@ def me(user: CurrentUser):
     return user
 
 
-@router.post("/invitations", response_model=InvitationRead, status_code=201)
+@router.post(
+    "/invitations", response_model=InvitationRead, status_code=201, responses=error_responses(409, 429)
+)
 def create_invitation(
     request: Request,
     session: SessionDep,
@@ -60,12 +63,16 @@ def list_invitations(session: SessionDep, user: CurrentUser):
     }
 
 
-@router.post("/invitations/{invitation_id}/revoke", response_model=InvitationRead)
+@router.post(
+    "/invitations/{invitation_id}/revoke", response_model=InvitationRead, responses=error_responses(409)
+)
 def revoke_invitation(session: SessionDep, user: CurrentUser, invitation_id: int):
     return _invitation_read(service.revoke_invitation(session, user, invitation_id))
 
 
-@router.post("/invitations/{invitation_id}/resend", response_model=InvitationRead)
+@router.post(
+    "/invitations/{invitation_id}/resend", response_model=InvitationRead, responses=error_responses(409, 429)
+)
 def resend_invitation(
     request: Request, session: SessionDep, user: CurrentUser, invitation_id: int, background: BackgroundTasks
 ):
@@ -74,7 +81,7 @@ def resend_invitation(
     return _invitation_read(invitation, url)
 
 
-@router.post("/register", response_model=Me, status_code=201)
+@router.post("/register", response_model=Me, status_code=201, responses=error_responses(409))
 def register(session: SessionDep, data: RegisterIn):
     return service.accept_invitation(
         session,

@@ -13,8 +13,9 @@ from app.attachments.upload import parse_upload
 from app.config import get_settings
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
+from app.openapi import COMMON_ERRORS, error_responses, file_responses
 
-router = APIRouter(tags=["attachments"], dependencies=[CsrfProtected])
+router = APIRouter(tags=["attachments"], dependencies=[CsrfProtected], responses=COMMON_ERRORS)
 
 
 def attachment_read(view: service.AttachmentView) -> AttachmentRead:
@@ -71,7 +72,7 @@ async def upload_files(request: Request, session, user, post_id: int):
     return await run_in_threadpool(lambda: service.store(session, user, post_id, files, **fields))
 
 
-@router.post("/posts/{post_id}/attachments", status_code=201)
+@router.post("/posts/{post_id}/attachments", status_code=201, responses=error_responses(413, 415))
 async def upload(request: Request, session: SessionDep, user: CurrentUser, post_id: int):
     attachments = await upload_files(request, session, user, post_id)
     rows = [service.get_attachment(session, user, a.id) for a in attachments]
@@ -106,7 +107,7 @@ def delete(session: SessionDep, user: CurrentUser, attachment_id: int):
     service.remove(session, user, attachment_id)
 
 
-@router.get("/attachments/{attachment_id}/download")
+@router.get("/attachments/{attachment_id}/download", response_class=FileResponse, responses=file_responses())
 def download(session: SessionDep, user: CurrentUser, attachment_id: int):
     attachment, _post, _thread = service.get_attachment(session, user, attachment_id)
     return download_response(attachment)

@@ -26,12 +26,13 @@ from app.forum.schemas import (
     ThreadRead,
 )
 from app.notifications import service as notifications
+from app.openapi import COMMON_ERRORS, error_responses
 from app.sanitize import render_markdown
 from app.search.saved import check_after_write
 from app.taxonomy import service as taxonomy
 from app.timeutil import iso
 
-router = APIRouter(tags=["forum"], dependencies=[CsrfProtected])
+router = APIRouter(tags=["forum"], dependencies=[CsrfProtected], responses=COMMON_ERRORS)
 
 
 def author_read(user: User | None) -> AuthorRead | None:
@@ -191,7 +192,7 @@ def reply(
     return post_read(post, user, True)
 
 
-@router.patch("/posts/{post_id}", response_model=PostRead)
+@router.patch("/posts/{post_id}", response_model=PostRead, responses=error_responses(409))
 def edit_post(session: SessionDep, user: CurrentUser, post_id: int, data: PostEdit):
     try:
         post = service.edit_post(session, user, post_id, data.body, data.base_revision, data.reason)
@@ -210,7 +211,7 @@ def edit_post(session: SessionDep, user: CurrentUser, post_id: int, data: PostEd
     return post_read(post, author, True)
 
 
-@router.delete("/posts/{post_id}", response_model=PostRead)
+@router.delete("/posts/{post_id}", response_model=PostRead, responses=error_responses(409))
 def delete_post(session: SessionDep, user: CurrentUser, post_id: int):
     post = service.delete_post(session, user, post_id)
     return post_read(post, user, False)

@@ -22,9 +22,10 @@ from app.moderation.schemas import (
     TagRenameIn,
     TaxonomyIn,
 )
+from app.openapi import COMMON_ERRORS, error_responses
 from app.timeutil import iso
 
-router = APIRouter(tags=["moderation"], dependencies=[CsrfProtected])
+router = APIRouter(tags=["moderation"], dependencies=[CsrfProtected], responses=COMMON_ERRORS)
 
 
 def _thread(session, user, thread_id: int):
@@ -32,7 +33,7 @@ def _thread(session, user, thread_id: int):
     return thread_read(forum.thread_views(session, user, [thread])[0])
 
 
-@router.post("/posts/{post_id}/flags", status_code=201)
+@router.post("/posts/{post_id}/flags", status_code=201, responses=error_responses(409))
 def report(session: SessionDep, user: CurrentUser, post_id: int, data: FlagIn):
     flag = service.report_post(session, user, post_id, data.reason, data.note)
     return {
@@ -70,7 +71,7 @@ def flags(session: SessionDep, user: CurrentUser):
     }
 
 
-@router.post("/moderation/flags/{post_id}/resolve")
+@router.post("/moderation/flags/{post_id}/resolve", responses=error_responses(409))
 def resolve(session: SessionDep, user: CurrentUser, post_id: int, data: ResolveIn):
     return {"resolved": service.resolve_reports(session, user, post_id, data.action, data.reason)}
 
@@ -196,7 +197,11 @@ def audit_log(
     }
 
 
-@router.get("/audit-log.csv")
+@router.get(
+    "/audit-log.csv",
+    response_class=Response,
+    responses={200: {"description": "The audit log as CSV.", "content": {"text/csv": {}}}},
+)
 def audit_log_csv(
     session: SessionDep,
     user: CurrentUser,

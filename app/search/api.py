@@ -5,10 +5,11 @@ from pydantic import BaseModel, Field
 
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
+from app.openapi import COMMON_ERRORS
 from app.search import saved, service
 from app.timeutil import iso
 
-router = APIRouter(tags=["search"], dependencies=[CsrfProtected])
+router = APIRouter(tags=["search"], dependencies=[CsrfProtected], responses=COMMON_ERRORS)
 
 
 def result_json(result: service.SearchResult) -> dict:
