@@ -169,6 +169,16 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+COPY_FIELD = re.compile(r'class="copy-field"[^>]*>([^<]+)</textarea>')
+
+
+def shown_once(html: str) -> str:
+    """The link or token a page shows once, in its copy field."""
+    match = COPY_FIELD.search(html)
+    assert match, "the page shows no link or token to copy"
+    return match.group(1)
+
+
 def sign_in(client: TestClient, email: str, password: str = PASSWORD):
     token = csrf_from(client.get("/login").text)
     response = client.post(

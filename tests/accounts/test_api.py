@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, shown_once
 from tests.factories import make_token
 
 
@@ -40,7 +40,7 @@ def test_token_created_on_the_profile_page_works_until_revoked(signed_in, anonym
         data={"name": "citation export", "csrf_token": csrf_from(client.get("/profile").text)},
     )
     assert "it will not be shown again" in response.text
-    raw = response.text.split('readonly value="', 1)[1].split('"', 1)[0]
+    raw = shown_once(response.text)
     assert raw.startswith("lef_")
     assert anonymous.get("/api/v1/me", headers=_bearer(raw)).status_code == 200
     # Shown once: the next page view does not repeat it.
