@@ -162,6 +162,37 @@ def token_create(email: str, name: str) -> None:
     click.echo(raw)
 
 
+@main.command("import")
+@click.argument("archive", type=click.File("r", encoding="utf-8"))
+@click.option(
+    "--admin", "admin_email", help="The administrator the import is recorded under (default: the first)."
+)
+def import_command(archive, admin_email: str | None) -> None:
+    """Load a JSON-lines archive of members, threads and nested replies, keeping their dates."""
+    from sqlmodel import select
+
+    from app.accounts.models import User
+    from app.forum.importer import import_archive
+
+    database = _database()
+    if admin_email is None:
+        with database.unit_of_work(write=False) as session:
+            admin = session.exec(select(User).where(User.role == "admin").order_by(User.id)).first()
+        if admin is None:
+            click.echo("error: no administrator yet: run `forum create-admin` first", err=True)
+            sys.exit(1)
+        admin_email = admin.email
+    try:
+        report = import_archive(database, admin_email, archive)
+    except AppError as error:
+        _fail(error)
+    for line in report.errors:
+        click.echo(f"error: {line}", err=True)
+    click.echo(f"Imported {report.users} members, {report.threads} threads and {report.posts} posts.")
+    if report.errors:
+        sys.exit(1)
+
+
 @main.command("seed-demo")
 @click.option("--threads", default=200, show_default=True, type=int, help="Threads to create.")
 @click.option(

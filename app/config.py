@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     max_upload_mb: int = 25
     # Search ranks, counts and facets the newest N matches: bounded work for common words.
     search_window: int = Field(default=2000, ge=20)
+    # More thesaurus groups (the shape of app/search/data/thesaurus.json), added to ours.
+    search_thesaurus: Path | None = None
 
     invitation_days: int = 7
     reset_minutes: int = 60

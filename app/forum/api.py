@@ -187,7 +187,7 @@ def reply(
     data: ReplyCreate,
     background: BackgroundTasks,
 ):
-    post = service.reply(session, user, thread_id, data.body, data.parent_id)
+    post = service.reply(session, user, thread_id, data.body, data.parent_id, created_at=data.created_at)
     background.add_task(check_after_write, request.app.state.database)
     return post_read(post, user, True)
 

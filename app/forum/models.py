@@ -83,6 +83,8 @@ class Post(SQLModel, table=True):
     hidden_reason: str = Field(default="", max_length=1000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
     edited_at: datetime | None = Field(default=None, sa_type=DateTime())
+    # Detected when written ("en", "fr", "es", "ar"): the index stems the post in its language.
+    language: str = Field(default="", max_length=8)
     # Materialised path of zero-padded ids ("0000000001.0000000007"): ordering by it gives the
     # tree in depth-first order with one indexed query.
     path: str = Field(default="", sa_type=Text())

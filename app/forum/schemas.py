@@ -14,11 +14,15 @@ class ThreadCreate(BaseModel):
     jurisdictions: list[str] = Field(default_factory=list, max_length=20)
     instruments: list[str] = Field(default_factory=list, max_length=20)
     tags: list[str] | str = Field(default_factory=list)
+    # Importing an archive: when the thread was started (ISO 8601). An administrator's only.
+    created_at: datetime | None = None
 
 
 class ReplyCreate(BaseModel):
     body: str = Field(max_length=200_000)
     parent_id: int | None = None
+    # Importing an archive: when the reply was written (ISO 8601). An administrator's only.
+    created_at: datetime | None = None
 
 
 class PostEdit(BaseModel):

@@ -8,15 +8,16 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, delete, func, or_, text, tuple_, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, text, tuple_, update
 from sqlmodel import Session, select
 
 from app.accounts.models import User
+from app.accounts.permissions import is_admin
 from app.cache import bump, kept
 from app.db import write_soon
-from app.errors import Conflict, Invalid, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, Invalid, NotFound, ValidationFailed
 from app.forum import permissions
 from app.forum.models import (
     Bookmark,
@@ -32,15 +33,19 @@ from app.forum.models import (
 )
 from app.forum.schemas import ThreadCreate
 from app.i18n import _
+from app.moderation.audit import record
 from app.notifications import service as notifications
 from app.pagination import cursor_int, decode_cursor, encode_cursor
 from app.sanitize import render_markdown
 from app.search import index as search_index
+from app.search.language import detect as detect_language
 from app.taxonomy import service as taxonomy
 from app.taxonomy.models import Instrument, Jurisdiction, Sector, Tag
-from app.timeutil import utcnow
+from app.timeutil import iso, utcnow
 
 MAX_TITLE = 200
+# An imported post may be dated a little ahead of this server's clock, not more.
+IMPORT_CLOCK_SKEW = timedelta(minutes=5)
 MAX_BODY = 100_000
 THREAD_PAGE_POSTS = 200
 LIST_PAGE_SIZE = 30
@@ -95,8 +100,28 @@ class ThreadView:
     last_read_post_id: int | None = None
 
 
-def create_thread(session: Session, user: User, data: ThreadCreate) -> Thread:
-    """Start a thread with its opening post; everything is checked before anything is written."""
+def _written_at(user: User, created_at: datetime | None) -> datetime | None:
+    """An imported post's own date (an administrator's import only), as naive UTC; None for a
+    post written now."""
+    if created_at is None:
+        return None
+    if not is_admin(user):
+        raise Forbidden(_("Only an administrator may date a post (created_at), to import an archive."))
+    if created_at.tzinfo is not None:
+        created_at = created_at.astimezone(UTC).replace(tzinfo=None)
+    if created_at > utcnow() + IMPORT_CLOCK_SKEW:
+        raise ValidationFailed({"created_at": _("An imported post cannot be dated in the future.")})
+    return created_at
+
+
+def create_thread(session: Session, user: User, data: ThreadCreate, author: User | None = None) -> Thread:
+    """Start a thread with its opening post; everything is checked before anything is written.
+    An administrator importing an archive may give its date (data.created_at) and, from the
+    command line, its author: the import is audited and notifies nobody."""
+    imported_at = _written_at(user, data.created_at)
+    if author is not None and not is_admin(user):
+        raise Forbidden(_("Only an administrator may post in another member's name."))
+    writer = author or user
     errors: dict[str, str] = {}
     title = _clean_title(data.title)
     if not title:
@@ -136,12 +161,12 @@ def create_thread(session: Session, user: User, data: ThreadCreate) -> Thread:
     if errors:
         raise ValidationFailed(errors)
 
-    now = utcnow()
+    now = imported_at or utcnow()
     thread = Thread(
         title=title,
         slug=taxonomy.slugify(title)[:120],
         sector_id=sector.id,
-        author_id=user.id,
+        author_id=writer.id,
         created_at=now,
         last_activity_at=now,
     )
@@ -152,13 +177,16 @@ def create_thread(session: Session, user: User, data: ThreadCreate) -> Thread:
     session.add_all(
         [ThreadTag(thread_id=thread.id, tag_id=t.id) for t in taxonomy.get_or_create_tags(session, tags)]
     )
-    post = _add_post(session, user, thread, data.body, parent=None, now=now)
+    post = _add_post(session, writer, thread, data.body, parent=None, now=now)
     thread.last_post_id = post.id
     session.add(thread)
+    search_index.reindex_posts(session, [post.id])
+    if imported_at is not None:
+        record(session, user, "thread.import", "thread", thread.id, after={"created_at": iso(now)})
+        return thread
     delete_draft(session, user, "thread")
     notifications.watch(session, user, "thread", thread.id)
     _mark_read(session, user, thread.id, post.id)
-    search_index.reindex_posts(session, [post.id])
     notifications.notify_new_thread(
         session, user, thread, post, [j.id for j in jurisdictions], mentioned_handles(data.body)
     )
@@ -175,6 +203,7 @@ def _add_post(
         author_id=user.id,
         body=body,
         body_html=render_markdown(body),
+        language=detect_language(body),
         created_at=now,
         depth=(parent.depth + 1) if parent else 0,
     )
@@ -533,8 +562,23 @@ def get_post(session: Session, post_id: int) -> Post:
     return post
 
 
-def reply(session: Session, user: User, thread_id: int, body: str, parent_id: int | None = None) -> Post:
-    """Reply to the thread (the opening post) or to any post in it."""
+def reply(
+    session: Session,
+    user: User,
+    thread_id: int,
+    body: str,
+    parent_id: int | None = None,
+    *,
+    created_at: datetime | None = None,
+    author: User | None = None,
+) -> Post:
+    """Reply to the thread (the opening post) or to any post in it. An administrator importing an
+    archive may date the reply and (from the command line) name its author: audited, notifying
+    nobody, and the thread's last activity moves only forwards."""
+    imported_at = _written_at(user, created_at)
+    if author is not None and not is_admin(user):
+        raise Forbidden(_("Only an administrator may post in another member's name."))
+    writer = author or user
     thread = get_thread(session, user, thread_id)
     if thread.merged_into_id is not None:
         raise NotFound(_("This thread was merged into another one: reply there."))
@@ -553,18 +597,22 @@ def reply(session: Session, user: User, thread_id: int, body: str, parent_id: in
             raise ValidationFailed({"parent_id": _("The post you are replying to is not in this thread.")})
         if parent.state == PostState.deleted or not permissions.can_see_post_body(user, parent):
             raise ValidationFailed({"parent_id": _("The post you are replying to was removed.")})
-    now = utcnow()
-    post = _add_post(session, user, thread, body, parent=parent, now=now)
+    now = imported_at or utcnow()
+    post = _add_post(session, writer, thread, body, parent=parent, now=now)
     # SQL increments: two processes replying at once both count.
+    latest = case((Thread.last_activity_at > now, Thread.last_activity_at), else_=now)
     session.execute(
         update(Thread)
         .where(Thread.id == thread.id)
-        .values(reply_count=Thread.reply_count + 1, last_activity_at=now, last_post_id=post.id)
+        .values(reply_count=Thread.reply_count + 1, last_activity_at=latest, last_post_id=post.id)
     )
+    search_index.reindex_posts(session, [post.id])
+    if imported_at is not None:
+        record(session, user, "post.import", "post", post.id, after={"created_at": iso(now)})
+        return post
     delete_draft(session, user, reply_draft_key(thread.id, parent_id))
     notifications.watch(session, user, "thread", thread.id)
     _mark_read(session, user, thread.id, post.id)
-    search_index.reindex_posts(session, [post.id])
     notifications.notify_reply(session, user, thread, post, parent, mentioned_handles(body))
     return post
 
@@ -591,7 +639,13 @@ def edit_post(
     changed = session.execute(
         update(Post)
         .where(Post.id == post.id, Post.revision == base_revision)
-        .values(body=body, body_html=render_markdown(body), revision=base_revision + 1, edited_at=now)
+        .values(
+            body=body,
+            body_html=render_markdown(body),
+            language=detect_language(body),
+            revision=base_revision + 1,
+            edited_at=now,
+        )
     ).rowcount
     if changed != 1:
         session.refresh(post)
@@ -609,8 +663,6 @@ def edit_post(
     session.refresh(post)
     search_index.reindex_posts(session, [post.id])
     if user.id != post.author_id:
-        from app.moderation.audit import record
-
         record(
             session,
             user,

@@ -1,7 +1,12 @@
 """Keeping the full-text index in step with the posts, in the same transaction as each write.
 
 One row per post, keyed by the post id: the opening post carries the thread's title and tags; every
-post carries its Markdown source and the text of its attachments. Deleted posts leave the index.
+post carries its text (the Markdown rendered to plain text, so snippets show no Markdown syntax) and
+the text of its attachments, and its thread's context: for a reply the thread's title and tags, for
+every post the sector's name, the jurisdictions' names and codes and the instruments' names. The
+context is weighted far below the post's own words, so a reply that says "the consignment" is found
+by its thread's "falsified insulin", after the posts that say it themselves. Deleted posts leave
+the index.
 
 Each row also carries `meta`: tokens for what the filters ask about (sector, jurisdictions,
 instruments, tags, lock state, author, attachment kinds), so that `court jurisdiction:FR` is one
@@ -17,8 +22,11 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
 from app.attachments.models import DOCUMENT_KIND_LABELS
+from app.sanitize import render_plain
+from app.search.language import detect, fold_arabic, stems
 
 BATCH = 2_000
+TEXT_FIELDS = ("title", "body", "tags", "attachments", "context")
 
 # Attachment kinds as numbers ("case_law" would be split in two by the tokenizers): a kind's
 # number is its position among the labels, so new kinds go at the end (or reindex).
@@ -52,9 +60,10 @@ def _documents(connection: Connection, post_ids: list[int]) -> list[dict]:
         return []
     posts = connection.execute(
         text(
-            "SELECT p.id, p.thread_id, p.parent_id, p.body, p.author_id, t.title, t.sector_id, t.locked "
-            "FROM post p "
-            "JOIN thread t ON t.id = p.thread_id WHERE p.id IN :ids AND p.state <> 'deleted'"
+            "SELECT p.id, p.thread_id, p.parent_id, p.body, p.language, p.author_id, t.title, t.sector_id, "
+            "t.locked, "
+            "s.name AS sector_name FROM post p JOIN thread t ON t.id = p.thread_id "
+            "JOIN sector s ON s.id = t.sector_id WHERE p.id IN :ids AND p.state <> 'deleted'"
         ).bindparams(bindparam("ids", expanding=True)),
         {"ids": post_ids},
     ).all()
@@ -72,15 +81,21 @@ def _documents(connection: Connection, post_ids: list[int]) -> list[dict]:
     ):
         tags.setdefault(thread_id, []).append(name)
         meta.setdefault(thread_id, []).append(meta_token("g", tag_id))
-    links = (("thread_jurisdiction", "jurisdiction_id", "j"), ("thread_instrument", "instrument_id", "i"))
-    for table, key, kind in links:
-        for thread_id, value in connection.execute(
-            text(f"SELECT thread_id, {key} FROM {table} WHERE thread_id IN :ids").bindparams(  # noqa: S608
-                bindparam("ids", expanding=True)
-            ),
+    context: dict[int, list[str]] = {}
+    links = (
+        ("thread_jurisdiction", "jurisdiction", "jurisdiction_id", "e.name || ' ' || e.code", "j"),
+        ("thread_instrument", "instrument", "instrument_id", "e.name || ' ' || e.short_name", "i"),
+    )
+    for table, entries, key, words, kind in links:
+        for thread_id, value, names in connection.execute(
+            text(
+                f"SELECT l.thread_id, l.{key}, {words} FROM {table} l "  # noqa: S608
+                f"JOIN {entries} e ON e.id = l.{key} WHERE l.thread_id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
             {"ids": threads},
         ):
             meta.setdefault(thread_id, []).append(meta_token(kind, value))
+            context.setdefault(thread_id, []).append(names)
     attachments: dict[int, list[str]] = {}
     kinds: dict[int, set[str]] = {}
     for post_id, filename, body, kind in connection.execute(
@@ -98,17 +113,31 @@ def _documents(connection: Connection, post_ids: list[int]) -> list[dict]:
             tokens.append(meta_token("a", row.author_id))
         return " ".join(tokens + meta.get(row.thread_id, []) + sorted(kinds.get(row.id, ())))
 
-    return [
-        {
-            "post_id": row.id,
-            "title": row.title if row.parent_id is None else "",
-            "body": row.body,
-            "tags": " ".join(tags.get(row.thread_id, [])) if row.parent_id is None else "",
-            "attachments": "\n".join(attachments.get(row.id, [])),
-            "meta": meta_of(row),
-        }
-        for row in posts
-    ]
+    def context_of(row) -> str:
+        # The opening post has the title and tags in columns of their own, weighted above its body.
+        own = [] if row.parent_id is None else [row.title, " ".join(tags.get(row.thread_id, []))]
+        return "\n".join(own + [row.sector_name, *context.get(row.thread_id, [])])
+
+    documents = []
+    for row in posts:
+        title = row.title if row.parent_id is None else ""
+        own_tags = " ".join(tags.get(row.thread_id, [])) if row.parent_id is None else ""
+        body = render_plain(row.body)
+        language = row.language or detect(body)
+        documents.append(
+            {
+                "post_id": row.id,
+                "title": title,
+                "body": body,
+                "tags": own_tags,
+                "attachments": "\n".join(attachments.get(row.id, [])),
+                "meta": meta_of(row),
+                "context": context_of(row),
+                # The post's own words stemmed in its own language (language.py).
+                "stems": stems(f"{title}\n{own_tags}\n{body}", language),
+            }
+        )
+    return documents
 
 
 def remove_posts(connection: Connection, post_ids: Iterable[int]) -> None:
@@ -130,28 +159,34 @@ def _write(connection: Connection, documents: list[dict]) -> None:
     if connection.dialect.name == "sqlite":
         connection.execute(
             text(
-                "INSERT INTO search_index (rowid, title, body, tags, attachments, meta) "
-                "VALUES (:post_id, :title, :body, :tags, :attachments, :meta)"
+                "INSERT INTO search_index (rowid, title, body, tags, attachments, meta, context, stems) "
+                "VALUES (:post_id, :title, :body, :tags, :attachments, :meta, :context, :stems)"
             ),
-            documents,
+            [{**doc, **{k: fold_arabic(doc[k]) for k in TEXT_FIELDS}} for doc in documents],
         )
         return
     # Accents are folded here, in Python, the same way for documents and queries: no extension
     # (unaccent) to install, and the same answers as the SQLite index.
     rows = [
-        {**doc, **{f"{k}_f": strip_accents(doc[k]) for k in ("title", "body", "tags", "attachments")}}
+        {
+            **doc,
+            **{f"{k}_f": strip_accents(doc[k]) for k in ("title", "body", "tags", "attachments", "context")},
+        }
         for doc in documents
     ]
     connection.execute(
         text(
-            "INSERT INTO search_index (post_id, title, body, tags, attachments, title_tsv, attachments_tsv, "
-            "meta_tsv, document_tsv) VALUES (:post_id, :title_f, :body_f, :tags_f, :attachments_f, "
+            "INSERT INTO search_index (post_id, title, body, tags, attachments, context, stems, title_tsv, "
+            "attachments_tsv, meta_tsv, document_tsv) "
+            "VALUES (:post_id, :title_f, :body_f, :tags_f, :attachments_f, :context_f, :stems, "
             "to_tsvector('english', :title_f), to_tsvector('english', :attachments_f), "
             "to_tsvector('simple', :meta), "
             "setweight(to_tsvector('english', :title_f), 'A') || "
             "setweight(to_tsvector('english', :tags_f), 'A') || "
             "setweight(to_tsvector('english', :body_f), 'B') || "
-            "setweight(to_tsvector('english', :attachments_f), 'C'))"
+            "setweight(to_tsvector('english', :attachments_f), 'C') || "
+            "setweight(to_tsvector('simple', :stems), 'B') || "
+            "setweight(to_tsvector('english', :context_f), 'D'))"
         ),
         rows,
     )
@@ -209,6 +244,23 @@ def reindex_posts(session, post_ids: Iterable[int]) -> None:
     """From a service: flush pending changes, then reindex in the same transaction."""
     session.flush()
     update_posts(session.connection(), post_ids)
+
+
+# The threads whose context names a taxonomy entry, by the entry's kind.
+_THREADS_OF_ENTRY = {
+    "sector": "SELECT id FROM thread WHERE sector_id = :id",
+    "jurisdiction": "SELECT thread_id FROM thread_jurisdiction WHERE jurisdiction_id = :id",
+    "instrument": "SELECT thread_id FROM thread_instrument WHERE instrument_id = :id",
+}
+
+
+def reindex_entry(session, kind: str, entry_id: int) -> None:
+    """After a sector, jurisdiction or instrument is renamed: the posts of its threads."""
+    if kind not in _THREADS_OF_ENTRY:
+        return
+    session.flush()
+    connection = session.connection()
+    update_threads(connection, connection.execute(text(_THREADS_OF_ENTRY[kind]), {"id": entry_id}).scalars())
 
 
 def reindex_threads(session, thread_ids: Iterable[int]) -> None:

@@ -265,7 +265,7 @@ def _apply_filter(filters: Filters, key: str, value: str) -> None:
     elif key == "kind":
         filters.kinds.append(value.lower())
     elif key == "author":
-        filters.authors.append(value.lstrip("@").lower())
+        filters.authors.append(value)
     elif key == "before":
         filters.before = _date(value, key)
     elif key == "after":

@@ -4,6 +4,7 @@ The query language is parsed once (app.search.query); each engine turns the same
 match expression; filters, permissions, facets and pagination are shared SQL on the live tables,
 so both engines answer with the same semantics."""
 
+import difflib
 import html
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,12 +30,17 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.accounts.permissions import is_moderator
 from app.attachments.models import Attachment
+from app.cache import kept
 from app.config import get_settings
 from app.errors import Invalid, NotFound
 from app.forum.models import Post, PostState, Thread, ThreadInstrument, ThreadJurisdiction, ThreadTag
 from app.i18n import _
+from app.moderation.models import AuditEntry
 from app.pagination import decode_cursor, encode_cursor
+from app.sanitize import render_plain
+from app.search import thesaurus
 from app.search.index import KINDS, meta_token, strip_accents
+from app.search.language import fold_arabic, query_stems, stems
 from app.search.query import And, Node, Not, Or, Phrase, Query, QueryError, Term, parse
 from app.taxonomy import service as taxonomy
 from app.taxonomy.models import Instrument, Jurisdiction, Sector, Tag
@@ -86,24 +92,44 @@ class SearchResult:
 
 class SQLiteEngine:
     """FTS5: the tree becomes a MATCH string with every word quoted, so nothing typed can become
-    FTS5 syntax."""
+    FTS5 syntax. Each word is looked for as written (with the porter stemmer of the index) in the
+    text columns, and as its Snowball stems in every indexed language in `stems`; a thesaurus
+    entry adds its equivalents in the other languages (expand=True)."""
 
-    TEXT_COLUMNS = "{title body tags attachments}"
+    TEXT_COLUMNS = "{title body tags attachments context}"
+    # bm25 weights by column: title, body, tags, attachments, meta (never ranked), context, stems.
+    # A post's own words count far more than its thread's context.
+    WEIGHTS = "10.0, 1.0, 5.0, 0.5, 0.0, 0.2, 0.8"
 
     @staticmethod
     def _quote(word: str) -> str:
         return '"' + word.replace('"', '""') + '"'
 
-    def expression(self, node: Node) -> str:
+    def _phrase(self, words, columns: str, expand: bool) -> str:
+        literal = f"{columns} : {self._quote(' '.join(fold_arabic(w) for w in words))}"
+        if columns != self.TEXT_COLUMNS:
+            return literal  # in:title, in:attachments: the words as written there only
+        alternatives = [literal]
+        if len(words) == 1:
+            alternatives += [f"stems : {self._quote(stem)}" for stem in query_stems(words[0])]
+        if expand:
+            for language, term in thesaurus.alternatives(tuple(words)):
+                alternatives.append(f"stems : {self._quote(stems(term, language))}")
+        return "(" + " OR ".join(alternatives) + ")" if len(alternatives) > 1 else literal
+
+    def expression(self, node: Node, columns: str = TEXT_COLUMNS, expand: bool = True) -> str:
         if isinstance(node, Term):
-            return self._quote(node.word) + ("*" if node.prefix else "")
+            if node.prefix:
+                return f"{columns} : {self._quote(fold_arabic(node.word))}*"
+            return self._phrase((node.word,), columns, expand)
         if isinstance(node, Phrase):
-            return self._quote(" ".join(node.words))
+            return self._phrase(node.words, columns, expand)
         if isinstance(node, Or):
-            return "(" + " OR ".join(self.expression(child) for child in node.nodes) + ")"
+            return "(" + " OR ".join(self.expression(child, columns, expand) for child in node.nodes) + ")"
         if isinstance(node, And):
-            positives = [self.expression(c) for c in node.nodes if not isinstance(c, Not)]
-            negatives = [self.expression(c.node) for c in node.nodes if isinstance(c, Not)]
+            positives = [self.expression(c, columns, expand) for c in node.nodes if not isinstance(c, Not)]
+            # An excluded word is excluded in every form, never through the thesaurus.
+            negatives = [self.expression(c.node, columns, False) for c in node.nodes if isinstance(c, Not)]
             if not positives:
                 raise QueryError(_("Add at least one word to look for: a search cannot be only exclusions."))
             result = "(" + " AND ".join(positives) + ")"
@@ -112,14 +138,26 @@ class SQLiteEngine:
             return "(" + result + ")"
         raise QueryError(_("Add at least one word to look for: a search cannot be only exclusions."))
 
-    def text_expression(self, query: Query) -> str:
+    def text_expression(self, query: Query, expand: bool = True) -> str:
         """The words typed, limited to the text columns (never the filter tokens in `meta`)."""
         columns = self.TEXT_COLUMNS
         if query.filters.in_title:
             columns = "title"
         elif query.filters.in_attachments:
             columns = "attachments"
-        return f"{columns} : ({self.expression(query.text)})"
+        return self.expression(query.text, columns, expand)
+
+    def literal_ids(self, session: Session, query: Query, post_ids: list[int]) -> set[int]:
+        """Which of these posts match the words typed without the thesaurus."""
+        if not post_ids or query.text is None:
+            return set(post_ids)
+        rows = session.execute(
+            select(literal_column("rowid"))
+            .select_from(SEARCH_TABLE)
+            .where(text("search_index MATCH :fts").bindparams(fts=self.text_expression(query, expand=False)))
+            .where(literal_column("rowid").in_(post_ids))
+        ).scalars()
+        return set(rows)
 
     def match(self, query: Query, tokens=(), window: int | None = None, bounds=(None, None)):
         """The newest `window` posts matching the words and the filter tokens, with their rank."""
@@ -127,7 +165,7 @@ class SQLiteEngine:
         parts += ["meta : (" + " OR ".join(self._quote(t) for t in group) + ")" for group in tokens]
         rowid = literal_column("rowid")
         rank = (
-            literal_column("bm25(search_index, 10.0, 1.0, 5.0, 0.5, 0.0)")
+            literal_column(f"bm25(search_index, {self.WEIGHTS})")
             if query.text is not None
             else literal_column("0.0")
         )
@@ -150,16 +188,25 @@ class SQLiteEngine:
     def snippets(self, session: Session, query: Query, post_ids: list[int]) -> dict[int, str]:
         if not post_ids or query.text is None:
             return {}
+        # From the post's own text (body, then title, then its documents), never from the context
+        # columns: a reply found through its thread shows its own first words.
+        columns = (3,) if query.filters.in_attachments else (1, 0, 3)
         rows = session.execute(
             select(
                 literal_column("rowid"),
-                literal_column(f"snippet(search_index, -1, '{START}', '{STOP}', '…', 24)"),
+                *(
+                    literal_column(f"snippet(search_index, {number}, '{START}', '{STOP}', '…', 24)")
+                    for number in columns
+                ),
             )
             .select_from(SEARCH_TABLE)
             .where(text("search_index MATCH :fts").bindparams(fts=self.text_expression(query)))
             .where(literal_column("rowid").in_(post_ids))
         ).all()
-        return dict(rows)
+        return {
+            row[0]: next((snippet for snippet in row[1:] if snippet and START in snippet), row[1])
+            for row in rows
+        }
 
 
 class PostgresEngine:
@@ -168,21 +215,42 @@ class PostgresEngine:
 
     config = literal_column("'english'::regconfig")
 
-    def tsquery(self, node: Node) -> ColumnElement:
+    simple = literal_column("'simple'::regconfig")
+
+    def _phrase(self, words, expand: bool) -> ColumnElement:
+        written = strip_accents(fold_arabic(" ".join(words)))
+        result = (
+            func.plainto_tsquery(self.config, written)
+            if len(words) == 1
+            else func.phraseto_tsquery(self.config, written)
+        )
+        if len(words) == 1:
+            for stem in query_stems(words[0]):
+                result = result.op("||")(func.plainto_tsquery(self.simple, stem))
+        if expand:
+            for language, term in thesaurus.alternatives(tuple(words)):
+                result = result.op("||")(func.phraseto_tsquery(self.simple, stems(term, language)))
+        return result
+
+    def tsquery(self, node: Node, expand: bool = True) -> ColumnElement:
+        """The words as written (english configuration), or their Snowball stems in every indexed
+        language (the `stems` part of document_tsv, simple configuration), or with expand their
+        thesaurus equivalents."""
         if isinstance(node, Term):
-            word = strip_accents(node.word)
+            word = strip_accents(fold_arabic(node.word))
             if node.prefix:
                 # Only letters and digits reach to_tsquery, so ":*" is the only operator in it.
                 safe = "".join(ch for ch in word if ch.isalnum()) or "x"
                 return func.to_tsquery(self.config, safe + ":*")
-            return func.plainto_tsquery(self.config, word)
+            return self._phrase((node.word,), expand)
         if isinstance(node, Phrase):
-            return func.phraseto_tsquery(self.config, strip_accents(" ".join(node.words)))
+            return self._phrase(node.words, expand)
         if isinstance(node, Or):
-            parts = [self.tsquery(child) for child in node.nodes]
+            parts = [self.tsquery(child, expand) for child in node.nodes]
         elif isinstance(node, And):
             parts = [
-                negate(self.tsquery(c.node)) if isinstance(c, Not) else self.tsquery(c) for c in node.nodes
+                negate(self.tsquery(c.node, False)) if isinstance(c, Not) else self.tsquery(c, expand)
+                for c in node.nodes
             ]
         else:
             raise QueryError(_("Add at least one word to look for: a search cannot be only exclusions."))
@@ -242,6 +310,19 @@ class PostgresEngine:
         )
         return matched.subquery("matched"), False
 
+    def literal_ids(self, session: Session, query: Query, post_ids: list[int]) -> set[int]:
+        """Which of these posts match the words typed without the thesaurus."""
+        if not post_ids or query.text is None:
+            return set(post_ids)
+        post_id = literal_column("search_index.post_id")
+        rows = session.execute(
+            select(post_id)
+            .select_from(SEARCH_TABLE)
+            .where(literal_column("search_index.document_tsv").op("@@")(self.tsquery(query.text, False)))
+            .where(post_id.in_(post_ids))
+        ).scalars()
+        return set(rows)
+
     def snippets(self, session: Session, query: Query, post_ids: list[int]) -> dict[int, str]:
         if not post_ids or query.text is None:
             return {}
@@ -293,12 +374,35 @@ def _date_conditions(query: Query) -> list[ColumnElement]:
 BOUND_MARGIN = timedelta(days=1)
 
 
+IMPORT_ACTIONS = ("thread.import", "post.import")
+
+
+def _history_imported(session: Session) -> bool:
+    """Whether any post was imported with its own date: one indexed look-up, kept until the forum's
+    version moves (every audit entry, imports included, moves it)."""
+    return kept(
+        session,
+        ("history-imported",),
+        lambda: (
+            session.execute(
+                select(AuditEntry.id).where(AuditEntry.action.in_(IMPORT_ACTIONS)).limit(1)
+            ).first()
+            is not None
+        ),
+    )
+
+
 def _id_bounds(session: Session, query: Query) -> tuple[int | None, int | None]:
     """before:/after: as a range of post ids, through the index on created_at. Posts are numbered
     as they are written, so the first post of the period has its lowest id and the last its
     highest: one index step each, however long the period. The exact dates are still checked on
-    each hit. An empty period gives a range that matches nothing."""
+    each hit. An empty period gives a range that matches nothing.
+
+    An imported archive breaks the premise (old dates, new ids): once one exists, no id range is
+    used and the dates are checked on the hits alone."""
     low = high = None
+    if (query.filters.after or query.filters.before) and _history_imported(session):
+        return None, None
     if query.filters.after:
         start = datetime.combine(query.filters.after, time.min) - BOUND_MARGIN
         low = session.execute(
@@ -396,7 +500,7 @@ def _filter_conditions(
         conditions.append(Post.id.in_(select(Attachment.post_id).where(Attachment.kind == value)))
         tokens.append([meta_token("kind", value)])
     if filters.authors:
-        ids = session.execute(select(User.id).where(User.handle.in_(filters.authors))).scalars().all() or [0]
+        ids = [user_id for value in filters.authors for user_id in _author_ids(session, value)]
         conditions.append(Post.author_id.in_(ids))
         tokens.append([meta_token("a", i) for i in ids])
     if dates:
@@ -411,6 +515,42 @@ def _filter_conditions(
         conditions.append(Thread.locked.is_(False))
         tokens.append([meta_token("status", "open")])
     return conditions, tokens
+
+
+def _folded(value: str) -> str:
+    return " ".join(strip_accents(value).casefold().split())
+
+
+def _author_ids(session: Session, value: str) -> list[int]:
+    """`author:` by handle, email or the name people see on posts (case and accents aside). Nobody
+    by that name is an error that suggests close names, never a silent empty result."""
+    wanted = value.lstrip("@").strip().lower()
+    ids = (
+        session.execute(select(User.id).where(or_(User.handle == wanted, func.lower(User.email) == wanted)))
+        .scalars()
+        .all()
+    )
+    if ids:
+        return list(ids)
+    # Names are few next to posts (members, not messages): folded here the same way for both engines.
+    members = session.execute(select(User.id, User.display_name, User.handle)).all()
+    folded = _folded(value)
+    ids = [member.id for member in members if _folded(member.display_name) == folded]
+    if ids:
+        return ids
+    names = {_folded(member.display_name): member.display_name for member in members}
+    close = difflib.get_close_matches(folded, list(names), n=3, cutoff=0.6)
+    # A surname alone ("gomez") is a close name too.
+    close += [key for key in names if folded and folded in key.split() and key not in close][: 3 - len(close)]
+    if close:
+        raise QueryError(
+            _(
+                "author: no member called “%(value)s”. Did you mean %(names)s?",
+                value=value,
+                names=", ".join(f'author:"{names[key]}"' for key in close),
+            )
+        )
+    raise QueryError(_("author: no member called “%(value)s”.", value=value))
 
 
 def _visible(user: User, include_hidden: bool) -> list[ColumnElement]:
@@ -498,7 +638,15 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
         rows.sort(key=lambda row: (row.created_at, row.post_id), reverse=True)
     else:
         sign = 1 if ascending else -1
-        rows.sort(key=lambda row: (sign * row.rank, -row.post_id))
+        # A post found only through the thesaurus comes after every post with the words typed.
+        literal = _literal_ids(session, engine, query, [row.post_id for row in rows])
+        rows.sort(
+            key=lambda row: (
+                literal is not None and row.post_id not in literal,
+                sign * row.rank,
+                -row.post_id,
+            )
+        )
     start = (page - 1) * PAGE_SIZE
     ids = [row.post_id for row in rows[start : start + PAGE_SIZE]]
     more = len(rows) > start + PAGE_SIZE
@@ -513,6 +661,23 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
         page=page,
         truncated=truncated,
     )
+
+
+def _literal_ids(session: Session, engine, query: Query, post_ids: list[int]) -> set[int] | None:
+    """The posts matching the words as typed, when the thesaurus added equivalents (else None)."""
+    if query.text is None or not _uses_thesaurus(query.text):
+        return None
+    return engine.literal_ids(session, query, post_ids)
+
+
+def _uses_thesaurus(node: Node) -> bool:
+    if isinstance(node, Term):
+        return not node.prefix and bool(thesaurus.alternatives((node.word,)))
+    if isinstance(node, Phrase):
+        return bool(thesaurus.alternatives(node.words))
+    if isinstance(node, Or | And):
+        return any(_uses_thesaurus(child) for child in node.nodes if not isinstance(child, Not))
+    return False
 
 
 def _jurisdiction_ids(session: Session) -> ColumnElement:
@@ -553,7 +718,7 @@ def _hits(session: Session, engine, query: Query, ids: list[int]) -> list[Hit]:
     hits = []
     for post_id in ids:
         post, thread, sector, author = by_id[post_id]
-        raw_snippet = snippets.get(post_id) or post.body[:240]
+        raw_snippet = snippets.get(post_id) or render_plain(post.body)[:240]
         hits.append(
             Hit(
                 post_id=post.id,

@@ -13,6 +13,7 @@ from app.cache import kept
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.moderation.audit import record
+from app.search.index import reindex_entry
 from app.taxonomy.models import Instrument, Jurisdiction, Sector, Tag
 
 MAX_TAGS = 10
@@ -177,6 +178,8 @@ def rename_entry(session: Session, admin: User, kind: str, entry_id: int, name: 
         )
         entry.name = name
         session.add(entry)
+        # Every post is found by its thread's sector, jurisdiction and instrument names.
+        reindex_entry(session, kind, entry.id)
     return entry
 
 

@@ -1,0 +1,94 @@
+"""The languages experts write in: each post's language detected when it is written, text folded
+the same way for documents and queries, and words reduced to their Snowball stems.
+
+Both engines are given the same analysis, made here in Python: the index keeps, beside the words
+as written, a `stems` column of the post's words stemmed in the post's own language; a query word
+is stemmed in every language the forum indexes, so `saisies douanières` finds "saisie douanière"
+and `contrabando de cigarrillos` finds "cigarrillo de contrabando", on SQLite as on PostgreSQL.
+Arabic is folded before anything else (tatweel and diacritics removed, hamza and alef forms
+unified), so that a word with its vowel marks and the same word without are one token."""
+
+import re
+import threading
+import unicodedata
+from functools import cache
+
+import Stemmer
+
+LANGUAGES = ("en", "fr", "es", "ar")
+_SNOWBALL = {"en": "english", "fr": "french", "es": "spanish", "ar": "arabic"}
+DEFAULT = "en"
+# Enough text to tell the language; detection costs grow with length.
+SAMPLE = 600
+
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # harakat, tatweel
+# Hamza and alef forms to the bare letter, alef maqsura to ya, ta marbuta to ha.
+_ARABIC_LETTERS = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ؤ": "و", "ئ": "ي", "ة": "ه"}
+)
+_ARABIC = re.compile("[\u0600-\u06ff]")
+WORD = re.compile(r"\w+")
+
+_detector_lock = threading.Lock()
+_detector = None
+
+
+def fold_arabic(text: str) -> str:
+    if not _ARABIC.search(text):
+        return text
+    return _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, Arabic folded: what both the index and the queries compare."""
+    decomposed = unicodedata.normalize("NFKD", fold_arabic(text or ""))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped).casefold()
+
+
+def _language_detector():
+    global _detector
+    with _detector_lock:
+        if _detector is None:
+            from lingua import Language, LanguageDetectorBuilder
+
+            _detector = LanguageDetectorBuilder.from_languages(
+                Language.ENGLISH, Language.FRENCH, Language.SPANISH, Language.ARABIC
+            ).build()
+        return _detector
+
+
+def detect(text: str) -> str:
+    """The language of a post ("en", "fr", "es" or "ar"), from its first words; English when the
+    text is too short or mixed to tell."""
+    sample = (text or "")[:SAMPLE]
+    if len(WORD.findall(sample)) < 3:
+        return DEFAULT
+    if _ARABIC.search(sample) and len(_ARABIC.findall(sample)) * 2 > sum(ch.isalpha() for ch in sample):
+        return "ar"
+    language = _language_detector().detect_language_of(sample)
+    if language is None:
+        return DEFAULT
+    return language.iso_code_639_1.name.lower()
+
+
+@cache
+def _stemmer(language: str):
+    return Stemmer.Stemmer(_SNOWBALL.get(language, _SNOWBALL[DEFAULT]))
+
+
+def stems(text: str, language: str) -> str:
+    """The text's words, folded and stemmed in the given language, as one string to index."""
+    words = WORD.findall(fold(text))
+    return " ".join(_stemmer(language).stemWords(words)) if words else ""
+
+
+def query_stems(word: str) -> list[str]:
+    """One query word stemmed in every indexed language: the forms to look for in `stems`."""
+    folded = fold(word)
+    found: list[str] = []
+    for language in LANGUAGES:
+        for stem in WORD.findall(_stemmer(language).stemWord(folded)):
+            if stem not in found:
+                found.append(stem)
+    return found

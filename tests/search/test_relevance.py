@@ -1,0 +1,192 @@
+"""What a prosecutor means, on both engines: replies found by their thread's context and ranked
+below posts that say it themselves, authors by the name people see, snippets without Markdown."""
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from app.forum.models import Post
+from tests.conftest import page_csrf
+from tests.factories import make_reply, make_thread, make_token, make_user
+
+
+@pytest.fixture
+def api(app, database, expert) -> TestClient:
+    client = TestClient(app, base_url="https://testserver")
+    client.headers["Authorization"] = f"Bearer {make_token(database, expert)}"
+    return client
+
+
+@pytest.fixture
+def insulin(database, expert):
+    thread = make_thread(
+        database,
+        expert,
+        title="Transit of falsified insulin through free zones",
+        sector="medical-products",
+        jurisdictions=["AE", "european-union"],
+        instruments=["medicrime"],
+        tags=["free zones"],
+        body="The opening analysis: how the goods were relabelled.",
+    )
+    reply = make_reply(database, expert, thread, "The consignment stayed in the zone for six weeks.")
+    other = make_thread(
+        database,
+        expert,
+        title="Customs warehouses",
+        sector="tobacco",
+        jurisdictions=["FR"],
+        body="Falsified insulin was also found in a bonded warehouse.",
+    )
+    return {"thread": thread, "reply": reply, "other": other}
+
+
+def hits(api, q, **params) -> list[int]:
+    response = api.get("/api/v1/search", params={"q": q, **params})
+    assert response.status_code == 200, response.text
+    return [item["post_id"] for item in response.json()["items"]]
+
+
+def opening(api, thread) -> int:
+    return api.get(f"/api/v1/threads/{thread.id}").json()["posts"][0]["id"]
+
+
+def test_a_reply_is_found_by_its_threads_title_words(api, insulin):
+    assert insulin["reply"].id in hits(api, "falsified insulin")
+
+
+def test_a_reply_is_found_by_its_threads_sector_jurisdiction_instrument_and_tags(api, insulin):
+    reply = insulin["reply"].id
+    for q in (
+        "consignment medical products",
+        "consignment Emirates",
+        "consignment medicrime",
+        "consignment zones",
+    ):
+        assert hits(api, q) == [reply], q
+
+
+def test_a_post_that_says_it_ranks_above_a_reply_found_through_its_thread(api, insulin):
+    ranked = hits(api, "falsified insulin")
+    # Both posts whose own text says "falsified insulin" come before the reply that does not.
+    assert ranked.index(opening(api, insulin["other"])) < ranked.index(insulin["reply"].id)
+    assert ranked.index(opening(api, insulin["thread"])) < ranked.index(insulin["reply"].id)
+
+
+def test_renaming_a_sector_makes_its_posts_findable_by_the_new_name_at_once(
+    signed_in, api, database, admin, insulin
+):
+    assert hits(api, "consignment pharmacovigilance") == []
+    client = signed_in(admin)
+    response = client.post(
+        f"/admin/taxonomy/sector/{insulin['thread'].sector_id}/rename",
+        data={"name": "Pharmacovigilance offences", "csrf_token": page_csrf(client, "/admin/taxonomy")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    assert hits(api, "consignment pharmacovigilance") == [insulin["reply"].id]
+
+
+def test_author_by_display_name_ignores_case_and_accents(api, database, insulin):
+    ana = make_user(database, name="Ana Gómez", email="ana.gomez@example.org")
+    thread = make_thread(
+        database, ana, title="Contrabando de cigarrillos", sector="tobacco", body="Análisis."
+    )
+    for value in ('"Ana Gómez"', '"ana gomez"', '"ANA GÓMEZ"', "ana.gomez@example.org", ana.handle):
+        assert hits(api, f"cigarrillos author:{value}") == [opening(api, thread)], value
+
+
+def test_author_nobody_is_called_says_so_and_suggests_close_names(api, database, signed_in, expert):
+    make_user(database, name="Ana Gómez", email="ana.gomez@example.org")
+    response = api.get("/api/v1/search", params={"q": 'author:"Ana Gomes"'})
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "no member called “Ana Gomes”" in detail and 'author:"Ana Gómez"' in detail
+    page = signed_in(expert).get("/search", params={"q": "author:gomez"})
+    assert "no member called" in page.text and "Ana Gómez" in page.text
+
+
+def test_snippets_are_text_not_markdown(api, database, expert):
+    make_thread(
+        database,
+        expert,
+        title="Structured analysis",
+        sector="tobacco",
+        body="### Facts\n\nThe **seizure** of _counterfeit_ cigarettes, see [the ruling](https://example.org/r).\n\n"
+        "| Court | Year |\n| --- | --- |\n| Paris | 2021 |\n",
+    )
+    items = api.get("/api/v1/search", params={"q": "seizure"}).json()["items"]
+    snippet = items[0]["snippet_html"]
+    assert "<mark>seizure</mark>" in snippet
+    for syntax in ("###", "**", "_counterfeit_", "](", "| ---"):
+        assert syntax not in snippet, syntax
+
+
+@pytest.fixture
+def languages(database, expert):
+    french = make_thread(
+        database,
+        expert,
+        title="Saisie douanière de médicaments",
+        sector="medical-products",
+        jurisdictions=["FR"],
+        body="Les douanes ont procédé à la saisie de cigarettes de contrebande au port du Havre en 2021.",
+    )
+    spanish = make_thread(
+        database,
+        expert,
+        title="Cigarrillo de contrabando en la frontera",
+        sector="tobacco",
+        jurisdictions=["ES"],
+        body="La fiscalía investigó el cigarrillo de contrabando decomisado en el puerto de Algeciras.",
+    )
+    english = make_thread(
+        database,
+        expert,
+        title="Smuggling of cigarettes through Antwerp",
+        sector="tobacco",
+        jurisdictions=["BE"],
+        body="Prosecutors charged smuggling of cigarettes hidden in furniture.",
+    )
+    arabic = make_thread(
+        database,
+        expert,
+        title="تهريب السجائر عبر الموانئ",
+        sector="tobacco",
+        jurisdictions=["AE"],
+        body="قضية تَهْرِيـــب السجائر المزيفة أمام النيابة العامة في دبي.",
+    )
+    return {"fr": french, "es": spanish, "en": english, "ar": arabic}
+
+
+def test_each_post_knows_its_language(database, languages):
+    with database.unit_of_work(write=False) as session:
+        found = {
+            code: session.exec(select(Post.language).where(Post.thread_id == thread.id)).one()
+            for code, thread in languages.items()
+        }
+    assert found == {"fr": "fr", "es": "es", "en": "en", "ar": "ar"}
+
+
+def test_french_and_spanish_posts_are_found_by_their_inflected_forms(api, languages):
+    assert hits(api, "saisies douanières") == [opening(api, languages["fr"])]
+    assert opening(api, languages["es"]) in hits(api, "contrabando de cigarrillos")
+    assert hits(api, "cigarrillos decomisados") == [opening(api, languages["es"])]
+
+
+def test_a_french_post_is_found_by_the_english_term_ranked_below_a_literal_match(api, languages):
+    ranked = hits(api, "smuggling")
+    english, french, spanish = (opening(api, languages[code]) for code in ("en", "fr", "es"))
+    assert ranked[0] == english  # the words typed come first
+    assert french in ranked and spanish in ranked  # contrebande, contrabando: through the thesaurus
+    # An excluded word never comes back through the thesaurus or the stems.
+    assert english not in hits(api, "cigarettes -smuggling")
+
+
+def test_arabic_is_folded_and_tokenised(api, languages):
+    arabic = opening(api, languages["ar"])
+    # In the body the word carries harakat and tatweel (تَهْرِيـــب); the query has neither.
+    assert hits(api, "تهريب دبي") == [arabic]
+    assert hits(api, "تَهْرِيب دبي") == [arabic]
+    assert hits(api, "تهريب")[0] == arabic  # then its equivalents through the thesaurus
+    assert arabic in hits(api, "smuggling")
