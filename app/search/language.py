@@ -77,6 +77,10 @@ def _stemmer(language: str):
     return Stemmer.Stemmer(_SNOWBALL.get(language, _SNOWBALL[DEFAULT]))
 
 
+def stem_words(words, language: str) -> list[str]:
+    return _stemmer(language).stemWords(list(words))
+
+
 def stems(text: str, language: str) -> str:
     """The text's words, folded and stemmed in the given language, as one string to index."""
     words = WORD.findall(fold(text))

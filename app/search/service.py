@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import (
     Float,
     String,
+    Text,
     and_,
     case,
     cast,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     table,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -90,6 +92,36 @@ class SearchResult:
 # --- Engines ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Concept:
+    """Consecutive words typed that form a thesaurus entry ("controlled delivery")."""
+
+    words: tuple[str, ...]
+
+
+def concepts(node: And, expand: bool) -> list[Node | Concept]:
+    """The positive parts of an AND, with runs of plain words that form a thesaurus entry taken
+    together (longest first), so that `controlled delivery` also finds "entrega vigilada"."""
+    parts = [child for child in node.nodes if not isinstance(child, Not)]
+    if not expand:
+        return parts
+    result: list[Node | Concept] = []
+    index = 0
+    while index < len(parts):
+        for length in range(min(4, len(parts) - index), 1, -1):
+            run = parts[index : index + length]
+            if all(isinstance(p, Term) and not p.prefix for p in run):
+                words = tuple(p.word for p in run)
+                if thesaurus.alternatives(words):
+                    result.append(Concept(words))
+                    index += length
+                    break
+        else:
+            result.append(parts[index])
+            index += 1
+    return result
+
+
 class SQLiteEngine:
     """FTS5: the tree becomes a MATCH string with every word quoted, so nothing typed can become
     FTS5 syntax. Each word is looked for as written (with the porter stemmer of the index) in the
@@ -101,35 +133,55 @@ class SQLiteEngine:
     # A post's own words count far more than its thread's context.
     WEIGHTS = "10.0, 1.0, 5.0, 0.5, 0.0, 0.2, 0.8"
 
+    # An excluded word is looked for in the post's own text only: a thread's sector name ("…,
+    # toys, cosmetics") must not exclude every post of the sector.
+    OWN_COLUMNS = "{title body tags attachments}"
+
     @staticmethod
     def _quote(word: str) -> str:
         return '"' + word.replace('"', '""') + '"'
 
-    def _phrase(self, words, columns: str, expand: bool) -> str:
-        literal = f"{columns} : {self._quote(' '.join(fold_arabic(w) for w in words))}"
-        if columns != self.TEXT_COLUMNS:
+    def _word(self, word: str, columns: str, expand: bool) -> str:
+        literal = f"{columns} : {self._quote(fold_arabic(word))}"
+        if columns not in (self.TEXT_COLUMNS, self.OWN_COLUMNS):
             return literal  # in:title, in:attachments: the words as written there only
-        alternatives = [literal]
-        if len(words) == 1:
-            alternatives += [f"stems : {self._quote(stem)}" for stem in query_stems(words[0])]
+        alternatives = [literal] + [f"stems : {self._quote(stem)}" for stem in query_stems(word)]
         if expand:
-            for language, term in thesaurus.alternatives(tuple(words)):
-                alternatives.append(f"stems : {self._quote(stems(term, language))}")
-        return "(" + " OR ".join(alternatives) + ")" if len(alternatives) > 1 else literal
+            alternatives += self._equivalents((word,))
+        return "(" + " OR ".join(alternatives) + ")"
+
+    def _equivalents(self, words: tuple[str, ...]) -> list[str]:
+        """A thesaurus entry's equivalents: stemmed in the post's own text, as written in its
+        thread's context (a reply under "Entrega vigilada…" is found by "controlled delivery")."""
+        found = []
+        for language, term in thesaurus.alternatives(words):
+            found.append(f"stems : {self._quote(stems(term, language))}")
+            found.append(f"context : {self._quote(fold_arabic(term))}")
+        return found
 
     def expression(self, node: Node, columns: str = TEXT_COLUMNS, expand: bool = True) -> str:
         if isinstance(node, Term):
             if node.prefix:
                 return f"{columns} : {self._quote(fold_arabic(node.word))}*"
-            return self._phrase((node.word,), columns, expand)
+            return self._word(node.word, columns, expand)
         if isinstance(node, Phrase):
-            return self._phrase(node.words, columns, expand)
+            # A quoted phrase is exact: never stemmed across languages nor expanded.
+            return f"{columns} : {self._quote(' '.join(fold_arabic(w) for w in node.words))}"
         if isinstance(node, Or):
             return "(" + " OR ".join(self.expression(child, columns, expand) for child in node.nodes) + ")"
         if isinstance(node, And):
-            positives = [self.expression(c, columns, expand) for c in node.nodes if not isinstance(c, Not)]
+            positives = []
+            for part in concepts(node, expand and columns == self.TEXT_COLUMNS):
+                if isinstance(part, Concept):
+                    words = " AND ".join(self._word(word, columns, False) for word in part.words)
+                    positives.append(
+                        "((" + words + ") OR " + " OR ".join(self._equivalents(part.words)) + ")"
+                    )
+                else:
+                    positives.append(self.expression(part, columns, expand))
             # An excluded word is excluded in every form, never through the thesaurus.
-            negatives = [self.expression(c.node, columns, False) for c in node.nodes if isinstance(c, Not)]
+            own = self.OWN_COLUMNS if columns == self.TEXT_COLUMNS else columns
+            negatives = [self.expression(c.node, own, False) for c in node.nodes if isinstance(c, Not)]
             if not positives:
                 raise QueryError(_("Add at least one word to look for: a search cannot be only exclusions."))
             result = "(" + " AND ".join(positives) + ")"
@@ -147,21 +199,9 @@ class SQLiteEngine:
             columns = "attachments"
         return self.expression(query.text, columns, expand)
 
-    def literal_ids(self, session: Session, query: Query, post_ids: list[int]) -> set[int]:
-        """Which of these posts match the words typed without the thesaurus."""
-        if not post_ids or query.text is None:
-            return set(post_ids)
-        rows = session.execute(
-            select(literal_column("rowid"))
-            .select_from(SEARCH_TABLE)
-            .where(text("search_index MATCH :fts").bindparams(fts=self.text_expression(query, expand=False)))
-            .where(literal_column("rowid").in_(post_ids))
-        ).scalars()
-        return set(rows)
-
-    def match(self, query: Query, tokens=(), window: int | None = None, bounds=(None, None)):
+    def match(self, query: Query, tokens=(), window: int | None = None, bounds=(None, None), expand=True):
         """The newest `window` posts matching the words and the filter tokens, with their rank."""
-        parts = [self.text_expression(query)] if query.text is not None else []
+        parts = [self.text_expression(query, expand)] if query.text is not None else []
         parts += ["meta : (" + " OR ".join(self._quote(t) for t in group) + ")" for group in tokens]
         rowid = literal_column("rowid")
         rank = (
@@ -217,50 +257,70 @@ class PostgresEngine:
 
     simple = literal_column("'simple'::regconfig")
 
-    def _phrase(self, words, expand: bool) -> ColumnElement:
-        written = strip_accents(fold_arabic(" ".join(words)))
-        result = (
-            func.plainto_tsquery(self.config, written)
-            if len(words) == 1
-            else func.phraseto_tsquery(self.config, written)
-        )
-        if len(words) == 1:
-            for stem in query_stems(words[0]):
-                result = result.op("||")(func.plainto_tsquery(self.simple, stem))
+    def _word(self, word: str, expand: bool) -> ColumnElement:
+        result = func.plainto_tsquery(self.config, strip_accents(fold_arabic(word)))
+        for stem in query_stems(word):
+            result = result.op("||")(func.plainto_tsquery(self.simple, stem))
         if expand:
-            for language, term in thesaurus.alternatives(tuple(words)):
-                result = result.op("||")(func.phraseto_tsquery(self.simple, stems(term, language)))
+            for equivalent in self._equivalents((word,)):
+                result = result.op("||")(equivalent)
         return result
+
+    def _equivalents(self, words: tuple[str, ...]) -> list[ColumnElement]:
+        """As on SQLite: stemmed in the post's own text, as written (english configuration) in
+        the rest of the document, its context included."""
+        found = []
+        for language, term in thesaurus.alternatives(words):
+            found.append(func.phraseto_tsquery(self.simple, stems(term, language)))
+            found.append(func.phraseto_tsquery(self.config, strip_accents(fold_arabic(term))))
+        return found
 
     def tsquery(self, node: Node, expand: bool = True) -> ColumnElement:
         """The words as written (english configuration), or their Snowball stems in every indexed
         language (the `stems` part of document_tsv, simple configuration), or with expand their
-        thesaurus equivalents."""
+        thesaurus equivalents. A quoted phrase is exact."""
         if isinstance(node, Term):
             word = strip_accents(fold_arabic(node.word))
             if node.prefix:
                 # Only letters and digits reach to_tsquery, so ":*" is the only operator in it.
                 safe = "".join(ch for ch in word if ch.isalnum()) or "x"
                 return func.to_tsquery(self.config, safe + ":*")
-            return self._phrase((node.word,), expand)
+            return self._word(node.word, expand)
         if isinstance(node, Phrase):
-            return self._phrase(node.words, expand)
+            return func.phraseto_tsquery(self.config, strip_accents(fold_arabic(" ".join(node.words))))
         if isinstance(node, Or):
             parts = [self.tsquery(child, expand) for child in node.nodes]
         elif isinstance(node, And):
-            parts = [
-                negate(self.tsquery(c.node, False)) if isinstance(c, Not) else self.tsquery(c, expand)
-                for c in node.nodes
+            parts = []
+            for part in concepts(node, expand):
+                if isinstance(part, Concept):
+                    together = self._join([self._word(word, False) for word in part.words], "&&")
+                    parts.append(self._join([together, *self._equivalents(part.words)], "||"))
+                else:
+                    parts.append(self.tsquery(part, expand))
+            parts += [
+                negate(self._own_text(self.tsquery(c.node, False))) for c in node.nodes if isinstance(c, Not)
             ]
         else:
             raise QueryError(_("Add at least one word to look for: a search cannot be only exclusions."))
-        operator = "||" if isinstance(node, Or) else "&&"
+        return self._join(parts, "||" if isinstance(node, Or) else "&&")
+
+    @staticmethod
+    def _own_text(tsquery: ColumnElement) -> ColumnElement:
+        """The same query, its lexemes limited to weights A-C: the post's own text, not its
+        thread's context (weight D), so that an excluded word in a sector's name does not exclude
+        the sector."""
+        labelled = func.regexp_replace(cast(tsquery, Text), "'((?:[^']|'')+)'", "'\\1':ABC", "g")
+        return cast(labelled, TSQUERY)
+
+    @staticmethod
+    def _join(parts: list[ColumnElement], operator: str) -> ColumnElement:
         result = parts[0]
         for part in parts[1:]:
             result = result.op(operator)(part)
         return result
 
-    def match(self, query: Query, tokens=(), window: int | None = None, bounds=(None, None)):
+    def match(self, query: Query, tokens=(), window: int | None = None, bounds=(None, None), expand=True):
         """The newest `window` posts matching the words and the filter tokens, with their rank."""
         post_id = literal_column("search_index.post_id")
         conditions = []
@@ -271,7 +331,7 @@ class PostgresEngine:
                 column = "title_tsv"
             elif query.filters.in_attachments:
                 column = "attachments_tsv"
-            tsquery = self.tsquery(query.text)
+            tsquery = self.tsquery(query.text, expand)
             conditions.append(literal_column(f"search_index.{column}").op("@@")(tsquery))
             rank = cast(func.ts_rank_cd(literal_column("search_index.document_tsv"), tsquery), Float)
         if tokens:
@@ -304,24 +364,11 @@ class PostgresEngine:
             .subquery("newest")
         )
         ranked = RANKED_TABLE.alias("ranked")
-        rank = cast(func.ts_rank_cd(ranked.c.document_tsv, self.tsquery(query.text)), Float)
+        rank = cast(func.ts_rank_cd(ranked.c.document_tsv, self.tsquery(query.text, expand)), Float)
         matched = select(newest.c.post_id, rank.label("rank")).join(
             ranked, ranked.c.post_id == newest.c.post_id
         )
         return matched.subquery("matched"), False
-
-    def literal_ids(self, session: Session, query: Query, post_ids: list[int]) -> set[int]:
-        """Which of these posts match the words typed without the thesaurus."""
-        if not post_ids or query.text is None:
-            return set(post_ids)
-        post_id = literal_column("search_index.post_id")
-        rows = session.execute(
-            select(post_id)
-            .select_from(SEARCH_TABLE)
-            .where(literal_column("search_index.document_tsv").op("@@")(self.tsquery(query.text, False)))
-            .where(post_id.in_(post_ids))
-        ).scalars()
-        return set(rows)
 
     def snippets(self, session: Session, query: Query, post_ids: list[int]) -> dict[int, str]:
         if not post_ids or query.text is None:
@@ -603,43 +650,54 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
             page = max(1, min(int(after[0]), MAX_PAGES))
         except (TypeError, ValueError):
             raise Invalid(_("The page cursor is not valid; start from the first page.")) from None
-    if query.text is not None or tokens:
-        matched, ascending = engine.match(query, tokens, window, _id_bounds(session, query))
-    else:  # dates alone: the newest posts of the period
-        matched, ascending = (
-            (
-                select(Post.id.label("post_id"), literal_column("0.0").label("rank"))
-                .join(Thread, Thread.id == Post.thread_id)
-                .where(and_(*conditions))
-                .order_by(Post.id.desc())
-                .limit(window)
-                .subquery("matched")
-            ),
-            True,
-        )
-    columns = [
-        matched.c.post_id,
-        matched.c.rank,
-        Post.created_at,
-        Thread.sector_id,
-        case((and_(*conditions), 1), else_=0).label("ok"),
-    ]
-    if with_facets:
-        columns.append(_jurisdiction_ids(session))
-    rows = session.execute(
-        select(*columns)
-        .select_from(matched)
-        .join(Post, Post.id == matched.c.post_id)
-        .join(Thread, Thread.id == Post.thread_id)
-    ).all()
+    bounds = _id_bounds(session, query) if query.text is not None or tokens else (None, None)
+
+    def window_rows(expand: bool):
+        if query.text is not None or tokens:
+            matched, ascending = engine.match(query, tokens, window, bounds, expand=expand)
+        else:  # dates alone: the newest posts of the period
+            matched, ascending = (
+                (
+                    select(Post.id.label("post_id"), literal_column("0.0").label("rank"))
+                    .join(Thread, Thread.id == Post.thread_id)
+                    .where(and_(*conditions))
+                    .order_by(Post.id.desc())
+                    .limit(window)
+                    .subquery("matched")
+                ),
+                True,
+            )
+        columns = [
+            matched.c.post_id,
+            matched.c.rank,
+            Post.created_at,
+            Thread.sector_id,
+            case((and_(*conditions), 1), else_=0).label("ok"),
+        ]
+        if with_facets:
+            columns.append(_jurisdiction_ids(session))
+        rows = session.execute(
+            select(*columns)
+            .select_from(matched)
+            .join(Post, Post.id == matched.c.post_id)
+            .join(Thread, Thread.id == Post.thread_id)
+        ).all()
+        return rows, ascending
+
+    # The thesaurus ranks below the words typed: the words as typed first; only when they leave
+    # room in the window are their equivalents in other languages looked for, and those posts
+    # come after every literal match. A common word (a full window) costs one match, as before.
+    literal: set[int] | None = None
+    rows, ascending = window_rows(expand=False)
+    if query.text is not None and len(rows) < window and _uses_thesaurus(query.text):
+        literal = {row.post_id for row in rows}
+        rows, ascending = window_rows(expand=True)
     truncated = len(rows) >= window
     rows = [row for row in rows if row.ok]
     if sort == "date" or query.text is None:
         rows.sort(key=lambda row: (row.created_at, row.post_id), reverse=True)
     else:
         sign = 1 if ascending else -1
-        # A post found only through the thesaurus comes after every post with the words typed.
-        literal = _literal_ids(session, engine, query, [row.post_id for row in rows])
         rows.sort(
             key=lambda row: (
                 literal is not None and row.post_id not in literal,
@@ -663,18 +721,11 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
     )
 
 
-def _literal_ids(session: Session, engine, query: Query, post_ids: list[int]) -> set[int] | None:
-    """The posts matching the words as typed, when the thesaurus added equivalents (else None)."""
-    if query.text is None or not _uses_thesaurus(query.text):
-        return None
-    return engine.literal_ids(session, query, post_ids)
-
-
 def _uses_thesaurus(node: Node) -> bool:
     if isinstance(node, Term):
         return not node.prefix and bool(thesaurus.alternatives((node.word,)))
-    if isinstance(node, Phrase):
-        return bool(thesaurus.alternatives(node.words))
+    if isinstance(node, And) and any(isinstance(part, Concept) for part in concepts(node, True)):
+        return True
     if isinstance(node, Or | And):
         return any(_uses_thesaurus(child) for child in node.nodes if not isinstance(child, Not))
     return False

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from app.config import get_settings
-from app.search.language import WORD, fold
+from app.search.language import LANGUAGES, WORD, fold, stem_words
 
 OURS = Path(__file__).resolve().parent / "data" / "thesaurus.json"
 
@@ -19,23 +19,34 @@ def _groups(path: Path) -> list[dict[str, list[str]]]:
     return json.loads(path.read_text(encoding="utf-8"))["groups"]
 
 
+def _keys(term: str) -> set[tuple[str, ...]]:
+    """A term as folded words, and as their stems in each language: "seizures" meets "seizure"."""
+    words = tuple(WORD.findall(fold(term)))
+    return {words} | {tuple(stem_words(words, language)) for language in LANGUAGES}
+
+
 @cache
 def _entries(extra: Path | None) -> dict[tuple[str, ...], list[tuple[str, str]]]:
-    """Each term (as folded words) → every (language, term) of its groups but itself."""
+    """Each form of each term → every (language, term) of its groups."""
     groups = _groups(OURS) + (_groups(extra) if extra else [])
     entries: dict[tuple[str, ...], list[tuple[str, str]]] = {}
     for group in groups:
         members = [(language, term) for language, terms in group.items() for term in terms]
         for _language, term in members:
-            key = tuple(WORD.findall(fold(term)))
-            others = entries.setdefault(key, [])
-            for member in members:
-                if tuple(WORD.findall(fold(member[1]))) != key and member not in others:
-                    others.append(member)
+            for key in _keys(term):
+                known = entries.setdefault(key, [])
+                known += [member for member in members if member not in known]
     return entries
 
 
 def alternatives(words: tuple[str, ...]) -> list[tuple[str, str]]:
-    """The (language, term) equivalents of a query word or phrase; none when it is no entry."""
-    key = tuple(WORD.findall(fold(" ".join(words))))
-    return _entries(get_settings().search_thesaurus).get(key, [])
+    """The (language, term) equivalents of a query word or phrase (the words themselves left
+    out); none when it is no entry."""
+    entries = _entries(get_settings().search_thesaurus)
+    typed = tuple(WORD.findall(fold(" ".join(words))))
+    found: list[tuple[str, str]] = []
+    for key in _keys(" ".join(words)):
+        for member in entries.get(key, []):
+            if member not in found and tuple(WORD.findall(fold(member[1]))) != typed:
+                found.append(member)
+    return found

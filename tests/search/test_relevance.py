@@ -190,3 +190,28 @@ def test_arabic_is_folded_and_tokenised(api, languages):
     assert hits(api, "تَهْرِيب دبي") == [arabic]
     assert hits(api, "تهريب")[0] == arabic  # then its equivalents through the thesaurus
     assert arabic in hits(api, "smuggling")
+
+
+def test_words_typed_together_find_a_multiword_equivalent(api, database, expert):
+    spanish = make_thread(
+        database,
+        expert,
+        title="Entrega vigilada en el puerto de Guayaquil",
+        sector="narcotics-precursors",
+        jurisdictions=["EC"],
+        body="La fiscalía autorizó la entrega vigilada del contenedor hasta su destino.",
+    )
+    assert hits(api, "controlled delivery Guayaquil") == [opening(api, spanish)]
+    # Quoted, a phrase is exact: no equivalents in other languages.
+    assert hits(api, '"controlled delivery"') == []
+
+
+def test_an_excluded_word_in_a_sector_name_does_not_exclude_the_sector(api, database, expert):
+    thread = make_thread(
+        database,
+        expert,
+        title="Customs seizures of fake handbags",
+        sector="counterfeit-consumer-goods",
+        body="Customs seizures at the airport: handbags and watches.",
+    )
+    assert hits(api, "customs seizures -toys") == [opening(api, thread)]
