@@ -44,17 +44,23 @@ class LiveServer:
         return self.data_dir / "forum.db"
 
 
-def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    result = subprocess.run(
+def cli_process(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """`python -m app ARGS` with this environment, as a user runs it; its outcome, whatever it is."""
+    return subprocess.run(
         [sys.executable, "-m", "app", *args],
         cwd=ROOT,
         env=env,
         input=stdin,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=False,
     )
+
+
+def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    """`python -m app ARGS`, which must succeed; its output."""
+    result = cli_process(env, *args, stdin=stdin)
     if result.returncode != 0:
         pytest.fail(
             f"`python -m app {' '.join(args)}` exited with {result.returncode}:\n"

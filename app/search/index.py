@@ -15,7 +15,6 @@ writes that change these (edit, move, lock, merge, split, tag rename, attachment
 posts concerned; the filters are also checked against the live tables on every hit, so a stale
 token could only hide a hit, never show a wrong one."""
 
-import unicodedata
 from collections.abc import Iterable
 
 from sqlalchemy import bindparam, text
@@ -23,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from app.attachments.models import DOCUMENT_KIND_LABELS
 from app.sanitize import render_plain
-from app.search.language import detect, fold_arabic, stems
+from app.search.language import detect, fold_arabic, stems, unaccent
 
 BATCH = 2_000
 TEXT_FIELDS = ("title", "body", "tags", "attachments", "context")
@@ -48,11 +47,6 @@ def meta_token(kind: str, value: int | str) -> str:
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """For alembic: the index is engine-specific DDL outside the models (FTS5 adds shadow tables)."""
     return not (type_ == "table" and name and name.startswith("search_index"))
-
-
-def strip_accents(value: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", value or "")
-    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
 def _documents(connection: Connection, post_ids: list[int]) -> list[dict]:
@@ -165,12 +159,11 @@ def _write(connection: Connection, documents: list[dict]) -> None:
             [{**doc, **{k: fold_arabic(doc[k]) for k in TEXT_FIELDS}} for doc in documents],
         )
         return
-    # Accents are folded here, in Python, the same way for documents and queries: no extension
-    # (unaccent) to install, and the same answers as the SQLite index.
+    # Accents and Arabic forms are folded here, in Python, the same way for documents and queries.
     rows = [
         {
             **doc,
-            **{f"{k}_f": strip_accents(doc[k]) for k in ("title", "body", "tags", "attachments", "context")},
+            **{f"{k}_f": unaccent(doc[k]) for k in TEXT_FIELDS},
         }
         for doc in documents
     ]

@@ -39,11 +39,17 @@ def fold_arabic(text: str) -> str:
     return _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
 
 
-def fold(text: str) -> str:
-    """Lower case, no accents, Arabic folded: what both the index and the queries compare."""
+def unaccent(text: str) -> str:
+    """No accents, Arabic folded, case kept: the text PostgreSQL indexes and shows in snippets
+    (no `unaccent` extension to install, and the same answers as SQLite's remove_diacritics)."""
     decomposed = unicodedata.normalize("NFKD", fold_arabic(text or ""))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped).casefold()
+    return unicodedata.normalize("NFC", stripped)
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, Arabic folded: what stems, names and thesaurus entries compare."""
+    return unaccent(text).casefold()
 
 
 def _language_detector():

@@ -41,8 +41,8 @@ from app.moderation.models import AuditEntry
 from app.pagination import decode_cursor, encode_cursor
 from app.sanitize import render_plain
 from app.search import thesaurus
-from app.search.index import KINDS, meta_token, strip_accents
-from app.search.language import fold_arabic, query_stems, stems
+from app.search.index import KINDS, meta_token
+from app.search.language import fold, fold_arabic, query_stems, stems, unaccent
 from app.search.query import And, Node, Not, Or, Phrase, Query, QueryError, Term, parse
 from app.taxonomy import service as taxonomy
 from app.taxonomy.models import Instrument, Jurisdiction, Sector, Tag
@@ -258,7 +258,7 @@ class PostgresEngine:
     simple = literal_column("'simple'::regconfig")
 
     def _word(self, word: str, expand: bool) -> ColumnElement:
-        result = func.plainto_tsquery(self.config, strip_accents(fold_arabic(word)))
+        result = func.plainto_tsquery(self.config, unaccent(word))
         for stem in query_stems(word):
             result = result.op("||")(func.plainto_tsquery(self.simple, stem))
         if expand:
@@ -272,7 +272,7 @@ class PostgresEngine:
         found = []
         for language, term in thesaurus.alternatives(words):
             found.append(func.phraseto_tsquery(self.simple, stems(term, language)))
-            found.append(func.phraseto_tsquery(self.config, strip_accents(fold_arabic(term))))
+            found.append(func.phraseto_tsquery(self.config, unaccent(term)))
         return found
 
     def tsquery(self, node: Node, expand: bool = True) -> ColumnElement:
@@ -280,14 +280,14 @@ class PostgresEngine:
         language (the `stems` part of document_tsv, simple configuration), or with expand their
         thesaurus equivalents. A quoted phrase is exact."""
         if isinstance(node, Term):
-            word = strip_accents(fold_arabic(node.word))
+            word = unaccent(node.word)
             if node.prefix:
                 # Only letters and digits reach to_tsquery, so ":*" is the only operator in it.
                 safe = "".join(ch for ch in word if ch.isalnum()) or "x"
                 return func.to_tsquery(self.config, safe + ":*")
             return self._word(node.word, expand)
         if isinstance(node, Phrase):
-            return func.phraseto_tsquery(self.config, strip_accents(fold_arabic(" ".join(node.words))))
+            return func.phraseto_tsquery(self.config, unaccent(" ".join(node.words)))
         if isinstance(node, Or):
             parts = [self.tsquery(child, expand) for child in node.nodes]
         elif isinstance(node, And):
@@ -565,7 +565,7 @@ def _filter_conditions(
 
 
 def _folded(value: str) -> str:
-    return " ".join(strip_accents(value).casefold().split())
+    return " ".join(fold(value).split())
 
 
 def _author_ids(session: Session, value: str) -> list[int]:

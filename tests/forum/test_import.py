@@ -3,8 +3,6 @@ expert's created_at is refused; before:/after: and date order then work on the i
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,8 +11,8 @@ from sqlmodel import func, select
 from app.forum.importer import import_archive
 from app.forum.models import Post, Thread
 from app.moderation.models import AuditEntry
-from tests.conftest import ROOT
 from tests.factories import make_thread, make_token
+from tests.live import cli_process
 
 THREAD = {
     "title": "Seizures of counterfeit pesticides in 2019",
@@ -153,15 +151,7 @@ def test_forum_import_from_the_command_line(tmp_path):
     env.pop("FORUM_DATABASE_URL", None)
 
     def forum(*args, stdin=None):
-        return subprocess.run(
-            [sys.executable, "-m", "app", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=120,
-        )
+        return cli_process(env, *args, stdin=stdin)
 
     assert forum("db", "upgrade").returncode == 0
     created = forum(
