@@ -160,7 +160,9 @@ def score(query: dict, ranked: list[str]) -> dict[str, float]:
     }
 
 
-def report(name: str, queries: list[dict], results: dict[str, list[str] | str], verbose: bool) -> str:
+def report(
+    name: str, queries: list[dict], results: dict[str, list[str] | str], verbose: bool, misses: bool = False
+) -> str:
     rows, errors = [], 0
     for query in queries:
         ranked = results[query["id"]]
@@ -178,6 +180,17 @@ def report(name: str, queries: list[dict], results: dict[str, list[str] | str], 
                 f" must-not {s['must_not']}{' ' + ','.join(bad) if bad else ''}  {query['q']}"
                 f"  → {' '.join(ranked[:5])}"
             )
+            if misses:
+                grades = query["relevant"]
+                missed = [
+                    f"{k}({g})@{ranked.index(k) + 1 if k in ranked else '-'}"
+                    for k, g in grades.items()
+                    if k not in ranked[:10]
+                ]
+                strays = [f"{k}@{i + 1}" for i, k in enumerate(ranked[:10]) if k not in grades]
+                if missed or strays:
+                    unjudged = " ".join(strays) or "-"
+                    print(f"{'':15} missed {' '.join(missed) or '-'}; unjudged in top 10 {unjudged}")
     n = len(rows) or 1
     mean = {m: sum(r[m] for r in rows) / n for m in ("ndcg", "recall", "p5")}
     hits = sum(r["must_not"] for r in rows)
@@ -226,6 +239,11 @@ def main() -> None:
     parser.add_argument("--queries", type=Path, default=HERE / "queries.jsonl")
     parser.add_argument("--pg-url", default=PG_BASE, help="PostgreSQL URL without the database name")
     parser.add_argument("--verbose", action="store_true", help="one line per query and engine")
+    parser.add_argument(
+        "--misses",
+        action="store_true",
+        help="with --verbose: relevant posts below rank 10, unjudged ones in it",
+    )
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
     corpus, queries = read_jsonl(args.corpus), read_jsonl(args.queries)
@@ -237,7 +255,7 @@ def main() -> None:
             parser.error(f"unknown engine {engine!r}")
         results = run_engine(engine, corpus, queries, args.pg_url)
         if results is not None:
-            lines.append(report(engine, queries, results, args.verbose))
+            lines.append(report(engine, queries, results, args.verbose, args.misses))
     if not args.no_baseline:
         lines.append(report("baseline", queries, baseline(corpus, queries), args.verbose))
     print("\n| engine | nDCG@10 | recall@20 | P@5 | must-not hits | queries |")

@@ -16,6 +16,9 @@ def result_json(result: service.SearchResult) -> dict:
     return {
         "query": result.query,
         "total": result.total,
+        # How many of the total hold every word; the others (items with "partial": true, after
+        # them) hold all but one. Partial matches are shown only when few posts hold every word.
+        "matched_all": result.matched_all,
         # True when more posts match than the window looked at: the total is a lower bound.
         "truncated": result.truncated,
         "items": [
@@ -30,6 +33,7 @@ def result_json(result: service.SearchResult) -> dict:
                 "author": h.author,
                 "created_at": iso(h.created_at),
                 "state": h.state,
+                "partial": h.partial,
             }
             for h in result.hits
         ],

@@ -2,11 +2,14 @@
 
 One row per post, keyed by the post id: the opening post carries the thread's title and tags; every
 post carries its text (the Markdown rendered to plain text, so snippets show no Markdown syntax) and
-the text of its attachments, and its thread's context: for a reply the thread's title and tags, for
-every post the sector's name, the jurisdictions' names and codes and the instruments' names. The
-context is weighted far below the post's own words, so a reply that says "the consignment" is found
-by its thread's "falsified insulin", after the posts that say it themselves. Deleted posts leave
-the index.
+the text of its attachments. Beside its own words, a post carries its thread's context in two parts:
+`context`, for a reply the thread's title and tags, as written and stemmed in every language (a
+reply under "Mercancías falsificadas" is found by `falsificados`), and `taxonomy`, for every post the
+sector's name, the jurisdictions' names and codes and the instruments' names. Both are weighted far
+below the post's own words, so a reply that says "the consignment" is found by its thread's
+"falsified insulin", after the posts that say it themselves. An excluded word (`-toys`) looks at a
+post's own text and its thread's title and tags, never at the taxonomy's names (a sector called
+"…, toys, cosmetics" must not exclude the whole sector). Deleted posts leave the index.
 
 Each row also carries `meta`: tokens for what the filters ask about (sector, jurisdictions,
 instruments, tags, lock state, author, attachment kinds), so that `court jurisdiction:FR` is one
@@ -22,10 +25,10 @@ from sqlalchemy.engine import Connection
 
 from app.attachments.models import DOCUMENT_KIND_LABELS
 from app.sanitize import render_plain
-from app.search.language import detect, fold_arabic, stems, unaccent
+from app.search.language import all_stems, detect, fold_arabic, stems, unaccent
 
 BATCH = 2_000
-TEXT_FIELDS = ("title", "body", "tags", "attachments", "context")
+TEXT_FIELDS = ("title", "body", "tags", "attachments", "context", "taxonomy")
 
 # Attachment kinds as numbers ("case_law" would be split in two by the tokenizers): a kind's
 # number is its position among the labels, so new kinds go at the end (or reindex).
@@ -75,13 +78,13 @@ def _documents(connection: Connection, post_ids: list[int]) -> list[dict]:
     ):
         tags.setdefault(thread_id, []).append(name)
         meta.setdefault(thread_id, []).append(meta_token("g", tag_id))
-    context: dict[int, list[str]] = {}
+    names: dict[int, list[str]] = {}
     links = (
         ("thread_jurisdiction", "jurisdiction", "jurisdiction_id", "e.name || ' ' || e.code", "j"),
         ("thread_instrument", "instrument", "instrument_id", "e.name || ' ' || e.short_name", "i"),
     )
     for table, entries, key, words, kind in links:
-        for thread_id, value, names in connection.execute(
+        for thread_id, value, entry_names in connection.execute(
             text(
                 f"SELECT l.thread_id, l.{key}, {words} FROM {table} l "  # noqa: S608
                 f"JOIN {entries} e ON e.id = l.{key} WHERE l.thread_id IN :ids"
@@ -89,7 +92,7 @@ def _documents(connection: Connection, post_ids: list[int]) -> list[dict]:
             {"ids": threads},
         ):
             meta.setdefault(thread_id, []).append(meta_token(kind, value))
-            context.setdefault(thread_id, []).append(names)
+            names.setdefault(thread_id, []).append(entry_names)
     attachments: dict[int, list[str]] = {}
     kinds: dict[int, set[str]] = {}
     for post_id, filename, body, kind in connection.execute(
@@ -109,8 +112,12 @@ def _documents(connection: Connection, post_ids: list[int]) -> list[dict]:
 
     def context_of(row) -> str:
         # The opening post has the title and tags in columns of their own, weighted above its body.
-        own = [] if row.parent_id is None else [row.title, " ".join(tags.get(row.thread_id, []))]
-        return "\n".join(own + [row.sector_name, *context.get(row.thread_id, [])])
+        if row.parent_id is not None:
+            return f"{row.title}\n{' '.join(tags.get(row.thread_id, []))}"
+        return ""
+
+    def taxonomy_of(row) -> str:
+        return "\n".join([row.sector_name, *names.get(row.thread_id, [])])
 
     documents = []
     for row in posts:
@@ -127,6 +134,8 @@ def _documents(connection: Connection, post_ids: list[int]) -> list[dict]:
                 "attachments": "\n".join(attachments.get(row.id, [])),
                 "meta": meta_of(row),
                 "context": context_of(row),
+                "context_stems": all_stems(context_of(row)),
+                "taxonomy": taxonomy_of(row),
                 # The post's own words stemmed in its own language (language.py).
                 "stems": stems(f"{title}\n{own_tags}\n{body}", language),
             }
@@ -153,10 +162,18 @@ def _write(connection: Connection, documents: list[dict]) -> None:
     if connection.dialect.name == "sqlite":
         connection.execute(
             text(
-                "INSERT INTO search_index (rowid, title, body, tags, attachments, meta, context, stems) "
-                "VALUES (:post_id, :title, :body, :tags, :attachments, :meta, :context, :stems)"
+                "INSERT INTO search_index (rowid, title, body, tags, attachments, meta, context, taxonomy, "
+                "stems) VALUES (:post_id, :title, :body, :tags, :attachments, :meta, :context, :taxonomy, "
+                ":stems)"
             ),
-            [{**doc, **{k: fold_arabic(doc[k]) for k in TEXT_FIELDS}} for doc in documents],
+            [
+                {
+                    **doc,
+                    **{k: fold_arabic(doc[k]) for k in TEXT_FIELDS},
+                    "context": fold_arabic(doc["context"]) + "\n" + doc["context_stems"],
+                }
+                for doc in documents
+            ],
         )
         return
     # Accents and Arabic forms are folded here, in Python, the same way for documents and queries.
@@ -169,9 +186,9 @@ def _write(connection: Connection, documents: list[dict]) -> None:
     ]
     connection.execute(
         text(
-            "INSERT INTO search_index (post_id, title, body, tags, attachments, context, stems, title_tsv, "
-            "attachments_tsv, meta_tsv, document_tsv) "
-            "VALUES (:post_id, :title_f, :body_f, :tags_f, :attachments_f, :context_f, :stems, "
+            "INSERT INTO search_index (post_id, title, body, tags, attachments, context, taxonomy, stems, "
+            "title_tsv, attachments_tsv, meta_tsv, document_tsv) "
+            "VALUES (:post_id, :title_f, :body_f, :tags_f, :attachments_f, :context_f, :taxonomy_f, :stems, "
             "to_tsvector('english', :title_f), to_tsvector('english', :attachments_f), "
             "to_tsvector('simple', :meta), "
             "setweight(to_tsvector('english', :title_f), 'A') || "
@@ -179,7 +196,9 @@ def _write(connection: Connection, documents: list[dict]) -> None:
             "setweight(to_tsvector('english', :body_f), 'B') || "
             "setweight(to_tsvector('english', :attachments_f), 'C') || "
             "setweight(to_tsvector('simple', :stems), 'B') || "
-            "setweight(to_tsvector('english', :context_f), 'D'))"
+            "setweight(to_tsvector('english', :context_f), 'C') || "
+            "setweight(to_tsvector('simple', :context_stems), 'C') || "
+            "setweight(to_tsvector('english', :taxonomy_f), 'D'))"
         ),
         rows,
     )

@@ -87,18 +87,39 @@ def stem_words(words, language: str) -> list[str]:
     return _stemmer(language).stemWords(list(words))
 
 
+def _tagged(stem: str, language: str) -> str:
+    """A stem marked with its language ("xfr" + "falsif"). The marks keep one language's stem from
+    meeting another's by accident (Spanish "falsific" and French "falsif" are one word to SQLite's
+    porter tokenizer, which reduces every token it indexes), while a query word stemmed in Spanish
+    still meets the Spanish stems of a post."""
+    return f"x{language}{stem}"
+
+
 def stems(text: str, language: str) -> str:
-    """The text's words, folded and stemmed in the given language, as one string to index."""
+    """The text's words, folded and stemmed in the given language, each marked with it, as one
+    string to index."""
     words = WORD.findall(fold(text))
-    return " ".join(_stemmer(language).stemWords(words)) if words else ""
+    if not words:
+        return ""
+    return " ".join(_tagged(stem, language) for stem in _stemmer(language).stemWords(words))
+
+
+def all_stems(text: str) -> str:
+    """The text stemmed in every indexed language: for a thread's title in its replies' context,
+    whatever language the title is in."""
+    languages = LANGUAGES if _ARABIC.search(text or "") else tuple(lang for lang in LANGUAGES if lang != "ar")
+    found = dict.fromkeys(token for language in languages for token in stems(text, language).split())
+    return " ".join(found)
 
 
 def query_stems(word: str) -> list[str]:
-    """One query word stemmed in every indexed language: the forms to look for in `stems`."""
+    """One query word stemmed in every indexed language, each marked with it: the forms to look
+    for among the stems of posts and of their threads' titles."""
     folded = fold(word)
     found: list[str] = []
     for language in LANGUAGES:
         for stem in WORD.findall(_stemmer(language).stemWord(folded)):
-            if stem not in found:
-                found.append(stem)
+            tagged = _tagged(stem, language)
+            if tagged not in found:
+                found.append(tagged)
     return found

@@ -7,7 +7,7 @@ so both engines answer with the same semantics."""
 import difflib
 import html
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import (
@@ -68,6 +68,8 @@ class Hit:
     author: str
     created_at: datetime
     state: str
+    # Holds all of the search's words but one (shown after those that hold them all).
+    partial: bool = False
 
 
 @dataclass
@@ -87,6 +89,8 @@ class SearchResult:
     next_cursor: str | None = None
     page: int = 1
     truncated: bool = False
+    # How many of `total` hold every word; the others hold all but one.
+    matched_all: int = 0
 
 
 # --- Engines ---------------------------------------------------------------------------------------
@@ -122,65 +126,85 @@ def concepts(node: And, expand: bool) -> list[Node | Concept]:
     return result
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Where a query's words are looked for in the SQLite index: columns for the words as written,
+    and columns for their stems and thesaurus equivalents (None: neither)."""
+
+    text: str
+    stems: str | None
+
+
 class SQLiteEngine:
     """FTS5: the tree becomes a MATCH string with every word quoted, so nothing typed can become
     FTS5 syntax. Each word is looked for as written (with the porter stemmer of the index) in the
-    text columns, and as its Snowball stems in every indexed language in `stems`; a thesaurus
-    entry adds its equivalents in the other languages (expand=True)."""
+    text columns, and as its Snowball stems in every indexed language in `stems` (and among the
+    stems of a reply's thread title in `context`); a thesaurus entry adds its equivalents in the
+    other languages (expand="all"), only those in the language typed (expand="same") or only other
+    forms of the words typed (expand="variants")."""
 
-    TEXT_COLUMNS = "{title body tags attachments context}"
-    # bm25 weights by column: title, body, tags, attachments, meta (never ranked), context, stems.
+    # bm25 weights by column: title, body, tags, attachments, meta (never ranked), context (a
+    # reply's thread title and tags), taxonomy (sector, jurisdiction and instrument names), stems.
     # A post's own words count far more than its thread's context.
-    WEIGHTS = "10.0, 1.0, 5.0, 0.5, 0.0, 0.2, 0.8"
+    WEIGHTS = "10.0, 1.0, 5.0, 0.5, 0.0, 0.3, 0.2, 0.8"
 
-    # An excluded word is looked for in the post's own text only: a thread's sector name ("…,
-    # toys, cosmetics") must not exclude every post of the sector.
-    OWN_COLUMNS = "{title body tags attachments}"
+    # Everything, the thread's context and the thesaurus included.
+    ALL = Scope("{title body tags attachments context taxonomy}", "{stems context}")
+    # The words typed in the post's own title, tags and text: the first posts a search shows.
+    PRIMARY = Scope("{title body tags}", "stems")
+    # An excluded word is looked for in the post's own text and its thread's title and tags (a
+    # reply under "Counterfeit toys" is about toys), never in the taxonomy: a sector's name ("…,
+    # toys, cosmetics") must not exclude every post of the sector. Never through the thesaurus.
+    OWN = Scope("{title body tags attachments context}", "{stems context}")
 
     @staticmethod
     def _quote(word: str) -> str:
         return '"' + word.replace('"', '""') + '"'
 
-    def _word(self, word: str, columns: str, expand: bool) -> str:
-        literal = f"{columns} : {self._quote(fold_arabic(word))}"
-        if columns not in (self.TEXT_COLUMNS, self.OWN_COLUMNS):
+    def _word(self, word: str, scope: Scope, expand: str | bool) -> str:
+        literal = f"{scope.text} : {self._quote(fold_arabic(word))}"
+        if scope.stems is None:
             return literal  # in:title, in:attachments: the words as written there only
-        alternatives = [literal] + [f"stems : {self._quote(stem)}" for stem in query_stems(word)]
+        alternatives = [literal] + [f"{scope.stems} : {self._quote(stem)}" for stem in query_stems(word)]
         if expand:
-            alternatives += self._equivalents((word,))
+            alternatives += self._equivalents((word,), expand, scope)
         return "(" + " OR ".join(alternatives) + ")"
 
-    def _equivalents(self, words: tuple[str, ...]) -> list[str]:
-        """A thesaurus entry's equivalents: stemmed in the post's own text, as written in its
-        thread's context (a reply under "Entrega vigilada…" is found by "controlled delivery")."""
+    def _equivalents(self, words: tuple[str, ...], languages: str, scope: Scope) -> list[str]:
+        """A thesaurus entry's equivalents, stemmed (in the post's own text and its thread's title)
+        and as written anywhere: a post titled "Blanchiment d'argent…" and a reply under "Entrega
+        vigilada…" are found by `money laundering` and `controlled delivery`. They rank after the
+        posts with the words typed (_run), except variants in the language typed."""
         found = []
-        for language, term in thesaurus.alternatives(words):
-            found.append(f"stems : {self._quote(stems(term, language))}")
-            found.append(f"context : {self._quote(fold_arabic(term))}")
+        for language, term in thesaurus.alternatives(words, languages):
+            found.append(f"{scope.stems} : {self._quote(stems(term, language))}")
+            found.append(f"{scope.text} : {self._quote(fold_arabic(term))}")
         return found
 
-    def expression(self, node: Node, columns: str = TEXT_COLUMNS, expand: bool = True) -> str:
+    def expression(self, node: Node, scope: Scope = ALL, expand: str | bool = "all") -> str:
         if isinstance(node, Term):
             if node.prefix:
-                return f"{columns} : {self._quote(fold_arabic(node.word))}*"
-            return self._word(node.word, columns, expand)
+                return f"{scope.text} : {self._quote(fold_arabic(node.word))}*"
+            return self._word(node.word, scope, expand)
         if isinstance(node, Phrase):
-            # A quoted phrase is exact: never stemmed across languages nor expanded.
+            # A quoted phrase is exact: never stemmed across languages nor expanded, and never
+            # found in a sector's or an instrument's name alone.
+            columns = self.OWN.text if scope == self.ALL else scope.text
             return f"{columns} : {self._quote(' '.join(fold_arabic(w) for w in node.words))}"
         if isinstance(node, Or):
-            return "(" + " OR ".join(self.expression(child, columns, expand) for child in node.nodes) + ")"
+            return "(" + " OR ".join(self.expression(child, scope, expand) for child in node.nodes) + ")"
         if isinstance(node, And):
             positives = []
-            for part in concepts(node, expand and columns == self.TEXT_COLUMNS):
+            for part in concepts(node, bool(expand and scope.stems)):
                 if isinstance(part, Concept):
-                    words = " AND ".join(self._word(word, columns, False) for word in part.words)
+                    words = "(" + " AND ".join(self._word(word, scope, False) for word in part.words) + ")"
                     positives.append(
-                        "((" + words + ") OR " + " OR ".join(self._equivalents(part.words)) + ")"
+                        "(" + " OR ".join([words, *self._equivalents(part.words, expand, scope)]) + ")"
                     )
                 else:
-                    positives.append(self.expression(part, columns, expand))
+                    positives.append(self.expression(part, scope, expand))
             # An excluded word is excluded in every form, never through the thesaurus.
-            own = self.OWN_COLUMNS if columns == self.TEXT_COLUMNS else columns
+            own = scope if scope.stems is None else self.OWN
             negatives = [self.expression(c.node, own, False) for c in node.nodes if isinstance(c, Not)]
             if not positives:
                 raise QueryError(_("Add at least one word to look for: a search cannot be only exclusions."))
@@ -190,18 +214,27 @@ class SQLiteEngine:
             return "(" + result + ")"
         raise QueryError(_("Add at least one word to look for: a search cannot be only exclusions."))
 
-    def text_expression(self, query: Query, expand: bool = True) -> str:
+    def text_expression(self, query: Query, expand: str | bool = "all", primary: bool = False) -> str:
         """The words typed, limited to the text columns (never the filter tokens in `meta`)."""
-        columns = self.TEXT_COLUMNS
+        scope = self.PRIMARY if primary else self.ALL
         if query.filters.in_title:
-            columns = "title"
+            scope = Scope("title", None)
         elif query.filters.in_attachments:
-            columns = "attachments"
-        return self.expression(query.text, columns, expand)
+            scope = Scope("attachments", None)
+        return self.expression(query.text, scope, expand)
 
-    def match(self, query: Query, tokens=(), window: int | None = None, bounds=(None, None), expand=True):
-        """The newest `window` posts matching the words and the filter tokens, with their rank."""
-        parts = [self.text_expression(query, expand)] if query.text is not None else []
+    def match(
+        self,
+        query: Query,
+        tokens=(),
+        window: int | None = None,
+        bounds=(None, None),
+        expand="all",
+        primary=False,
+    ):
+        """The newest `window` posts matching the words and the filter tokens, with their rank.
+        primary: the words as typed in the post's own title, tags and text only."""
+        parts = [self.text_expression(query, expand, primary)] if query.text is not None else []
         parts += ["meta : (" + " OR ".join(self._quote(t) for t in group) + ")" for group in tokens]
         rowid = literal_column("rowid")
         rank = (
@@ -257,60 +290,79 @@ class PostgresEngine:
 
     simple = literal_column("'simple'::regconfig")
 
-    def _word(self, word: str, expand: bool) -> ColumnElement:
+    def _word(self, word: str, expand: str | bool) -> ColumnElement:
         result = func.plainto_tsquery(self.config, unaccent(word))
         for stem in query_stems(word):
             result = result.op("||")(func.plainto_tsquery(self.simple, stem))
         if expand:
-            for equivalent in self._equivalents((word,)):
+            for equivalent in self._equivalents((word,), expand):
                 result = result.op("||")(equivalent)
         return result
 
-    def _equivalents(self, words: tuple[str, ...]) -> list[ColumnElement]:
-        """As on SQLite: stemmed in the post's own text, as written (english configuration) in
-        the rest of the document, its context included."""
+    def _equivalents(self, words: tuple[str, ...], languages: str) -> list[ColumnElement]:
+        """As on SQLite: stemmed (the post's own text and its thread's title), and as written
+        (english configuration) anywhere in the document."""
         found = []
-        for language, term in thesaurus.alternatives(words):
+        for language, term in thesaurus.alternatives(words, languages):
             found.append(func.phraseto_tsquery(self.simple, stems(term, language)))
             found.append(func.phraseto_tsquery(self.config, unaccent(term)))
         return found
 
-    def tsquery(self, node: Node, expand: bool = True) -> ColumnElement:
+    def tsquery(
+        self, node: Node, expand: str | bool = "all", primary: bool = False, weighted: bool = True
+    ) -> ColumnElement:
         """The words as written (english configuration), or their Snowball stems in every indexed
         language (the `stems` part of document_tsv, simple configuration), or with expand their
-        thesaurus equivalents. A quoted phrase is exact."""
+        thesaurus equivalents ("all", or "same": in the language typed). A quoted phrase is exact.
+        primary: in the post's own title, tags and text only (weights A and B). weighted: False
+        for title_tsv and attachments_tsv, whose lexemes carry no weights."""
+
+        def weights(result: ColumnElement, labels: str) -> ColumnElement:
+            return self._weights(result, labels) if weighted else result
+
         if isinstance(node, Term):
             word = unaccent(node.word)
             if node.prefix:
                 # Only letters and digits reach to_tsquery, so ":*" is the only operator in it.
                 safe = "".join(ch for ch in word if ch.isalnum()) or "x"
-                return func.to_tsquery(self.config, safe + ":*")
-            return self._word(node.word, expand)
+                result = func.to_tsquery(self.config, safe + ":*")
+            else:
+                result = self._word(node.word, expand)
+            return weights(result, "AB") if primary else result
         if isinstance(node, Phrase):
-            return func.phraseto_tsquery(self.config, unaccent(" ".join(node.words)))
+            # Exact, and never in a sector's or an instrument's name alone (weight D).
+            result = func.phraseto_tsquery(self.config, unaccent(" ".join(node.words)))
+            return weights(result, "AB" if primary else "ABC")
         if isinstance(node, Or):
-            parts = [self.tsquery(child, expand) for child in node.nodes]
+            parts = [self.tsquery(child, expand, primary, weighted) for child in node.nodes]
         elif isinstance(node, And):
             parts = []
-            for part in concepts(node, expand):
+            for part in concepts(node, bool(expand)):
                 if isinstance(part, Concept):
                     together = self._join([self._word(word, False) for word in part.words], "&&")
-                    parts.append(self._join([together, *self._equivalents(part.words)], "||"))
+                    concept = self._join([together, *self._equivalents(part.words, expand)], "||")
+                    parts.append(weights(concept, "AB") if primary else concept)
                 else:
-                    parts.append(self.tsquery(part, expand))
+                    parts.append(self.tsquery(part, expand, primary, weighted))
             parts += [
-                negate(self._own_text(self.tsquery(c.node, False))) for c in node.nodes if isinstance(c, Not)
+                negate(weights(self.tsquery(c.node, False, weighted=False), "ABC"))
+                for c in node.nodes
+                if isinstance(c, Not)
             ]
         else:
             raise QueryError(_("Add at least one word to look for: a search cannot be only exclusions."))
         return self._join(parts, "||" if isinstance(node, Or) else "&&")
 
     @staticmethod
-    def _own_text(tsquery: ColumnElement) -> ColumnElement:
-        """The same query, its lexemes limited to weights A-C: the post's own text, not its
-        thread's context (weight D), so that an excluded word in a sector's name does not exclude
-        the sector."""
-        labelled = func.regexp_replace(cast(tsquery, Text), "'((?:[^']|'')+)'", "'\\1':ABC", "g")
+    def _weights(tsquery: ColumnElement, weights: str) -> ColumnElement:
+        """The same query, its lexemes limited to these weights. A and B: the post's own title, tags
+        and text; C: its attachments and its thread's title and tags; D: the taxonomy's names.
+        An excluded word looks at A-C, so that a word in a sector's name does not exclude the
+        sector."""
+        # 'word' becomes 'word':AB, and a prefix 'word':* becomes 'word':*AB.
+        labelled = func.regexp_replace(
+            cast(tsquery, Text), "'((?:[^']|'')+)'(?::(\\*))?", f"'\\1':\\2{weights}", "g"
+        )
         return cast(labelled, TSQUERY)
 
     @staticmethod
@@ -320,8 +372,17 @@ class PostgresEngine:
             result = result.op(operator)(part)
         return result
 
-    def match(self, query: Query, tokens=(), window: int | None = None, bounds=(None, None), expand=True):
-        """The newest `window` posts matching the words and the filter tokens, with their rank."""
+    def match(
+        self,
+        query: Query,
+        tokens=(),
+        window: int | None = None,
+        bounds=(None, None),
+        expand="all",
+        primary=False,
+    ):
+        """The newest `window` posts matching the words and the filter tokens, with their rank.
+        primary: the words as typed in the post's own title, tags and text only."""
         post_id = literal_column("search_index.post_id")
         conditions = []
         rank = literal_column("0.0")
@@ -331,7 +392,9 @@ class PostgresEngine:
                 column = "title_tsv"
             elif query.filters.in_attachments:
                 column = "attachments_tsv"
-            tsquery = self.tsquery(query.text, expand)
+            weighted = column == "document_tsv"
+            primary = primary and weighted
+            tsquery = self.tsquery(query.text, expand, primary, weighted)
             conditions.append(literal_column(f"search_index.{column}").op("@@")(tsquery))
             rank = cast(func.ts_rank_cd(literal_column("search_index.document_tsv"), tsquery), Float)
         if tokens:
@@ -364,7 +427,7 @@ class PostgresEngine:
             .subquery("newest")
         )
         ranked = RANKED_TABLE.alias("ranked")
-        rank = cast(func.ts_rank_cd(ranked.c.document_tsv, self.tsquery(query.text, expand)), Float)
+        rank = cast(func.ts_rank_cd(ranked.c.document_tsv, self.tsquery(query.text, expand, primary)), Float)
         matched = select(newest.c.post_id, rank.label("rank")).join(
             ranked, ranked.c.post_id == newest.c.post_id
         )
@@ -652,9 +715,9 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
             raise Invalid(_("The page cursor is not valid; start from the first page.")) from None
     bounds = _id_bounds(session, query) if query.text is not None or tokens else (None, None)
 
-    def window_rows(expand: bool):
+    def window_rows(query: Query, expand: str, primary: bool = False):
         if query.text is not None or tokens:
-            matched, ascending = engine.match(query, tokens, window, bounds, expand=expand)
+            matched, ascending = engine.match(query, tokens, window, bounds, expand=expand, primary=primary)
         else:  # dates alone: the newest posts of the period
             matched, ascending = (
                 (
@@ -671,6 +734,7 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
             matched.c.post_id,
             matched.c.rank,
             Post.created_at,
+            Post.thread_id,
             Thread.sector_id,
             case((and_(*conditions), 1), else_=0).label("ok"),
         ]
@@ -684,23 +748,58 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
         ).all()
         return rows, ascending
 
-    # The thesaurus ranks below the words typed: the words as typed first; only when they leave
-    # room in the window are their equivalents in other languages looked for, and those posts
-    # come after every literal match. A common word (a full window) costs one match, as before.
-    literal: set[int] | None = None
-    rows, ascending = window_rows(expand=False)
-    if query.text is not None and len(rows) < window and _uses_thesaurus(query.text):
-        literal = {row.post_id for row in rows}
-        rows, ascending = window_rows(expand=True)
+    # Three kinds of match, each after the other: the posts whose own title, tags or text hold the
+    # words typed; then those that hold them with their thread's title or taxonomy; then those
+    # found through the thesaurus (equivalents in other languages). Each pass runs only when the
+    # ones before leave room in the window, so a common word (a full window) costs one match.
+    tiers: dict[int, int] = {}
+    rows: list = []
+    ascending = True
+    if query.text is None or query.filters.in_title or query.filters.in_attachments:
+        rows, ascending = window_rows(query, expand="all")
+    else:
+        passes = [{"expand": "variants", "primary": True}, {"expand": "same"}]
+        if _uses_thesaurus(query.text):
+            passes.append({"expand": "all"})
+        for tier, options in enumerate(passes):
+            found, ascending = window_rows(query, **options)
+            known = {row.post_id for row in rows}
+            rows = rows + [row for row in found if row.post_id not in known]
+            for row in found:
+                tiers.setdefault(row.post_id, tier)
+            if len(found) >= window:
+                break
     truncated = len(rows) >= window
     rows = [row for row in rows if row.ok]
+    # Words typed together that a post holds together (in that order) put it first of its kind:
+    # "money laundering" before "laundering the money".
+    together: set[int] = set()
+    phrase = _together(query.text) if query.text is not None and tiers else None
+    if phrase is not None and sort == "relevance":
+        found, _ascending = window_rows(replace(query, text=phrase), expand=False)
+        together = {row.post_id for row in found}
+    # Few posts hold every word: those that hold all but one follow, marked as partial matches.
+    partial: set[int] = set()
+    relaxed = _relaxed(query.text) if query.text is not None else None
+    if sort == "relevance" and relaxed is not None and not truncated and len(rows) < PAGE_SIZE:
+        more, _ascending = window_rows(replace(query, text=relaxed), expand="all")
+        found = {row.post_id for row in rows}
+        extra = [row for row in more if row.ok and row.post_id not in found]
+        partial = {row.post_id for row in extra}
+        rows += extra
     if sort == "date" or query.text is None:
         rows.sort(key=lambda row: (row.created_at, row.post_id), reverse=True)
     else:
         sign = 1 if ascending else -1
+        # A partial match in a thread where a post holds every word comes first: it is part of
+        # that discussion ("the Louboutin judgment" under the post naming Louboutin v Amazon).
+        threads = {row.thread_id for row in rows if row.post_id not in partial}
         rows.sort(
             key=lambda row: (
-                literal is not None and row.post_id not in literal,
+                row.post_id in partial,
+                row.post_id in partial and row.thread_id not in threads,
+                tiers.get(row.post_id, 0),
+                row.post_id not in together,
                 sign * row.rank,
                 -row.post_id,
             )
@@ -710,10 +809,14 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
     more = len(rows) > start + PAGE_SIZE
     next_cursor = encode_cursor([page + 1]) if more and page < MAX_PAGES else None
     facets = _facets(session, rows, raw, query) if with_facets else {}
+    hits = _hits(session, engine, query, ids)
+    for hit in hits:
+        hit.partial = hit.post_id in partial
     return SearchResult(
         query=raw,
-        hits=_hits(session, engine, query, ids),
+        hits=hits,
         total=len(rows),
+        matched_all=len(rows) - len(partial),
         facets=facets,
         next_cursor=next_cursor,
         page=page,
@@ -722,13 +825,58 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
 
 
 def _uses_thesaurus(node: Node) -> bool:
+    """Whether the thesaurus has equivalents in other languages for some part of the search."""
     if isinstance(node, Term):
-        return not node.prefix and bool(thesaurus.alternatives((node.word,)))
-    if isinstance(node, And) and any(isinstance(part, Concept) for part in concepts(node, True)):
+        return not node.prefix and bool(thesaurus.alternatives((node.word,), "other"))
+    if isinstance(node, And) and any(
+        isinstance(part, Concept) and thesaurus.alternatives(part.words, "other")
+        for part in concepts(node, True)
+    ):
         return True
     if isinstance(node, Or | And):
         return any(_uses_thesaurus(child) for child in node.nodes if not isinstance(child, Not))
     return False
+
+
+def _together(node: Node) -> Node | None:
+    """The words of a search of plain words (2 to RELAXED_PARTS, exclusions aside) as one phrase,
+    exclusions kept; None for any other search."""
+    if not isinstance(node, And):
+        return None
+    words = [child for child in node.nodes if not isinstance(child, Not)]
+    if not 2 <= len(words) <= RELAXED_PARTS or not all(isinstance(w, Term) and not w.prefix for w in words):
+        return None
+    negatives = tuple(child for child in node.nodes if isinstance(child, Not))
+    return And((Phrase(tuple(w.word for w in words)),) + negatives)
+
+
+# Up to this many parts (words, phrases, thesaurus entries typed together), a search whose every part
+# matches few posts also shows those that match all parts but one.
+RELAXED_PARTS = 8
+
+
+def _relaxed(node: Node) -> Node | None:
+    """All parts of an AND but one, each left out in turn (exclusions kept): for `laboratory chain
+    of custody`, the post that says "chain of custody" without "laboratory". None when the search
+    is not a plain AND of 2 to RELAXED_PARTS parts."""
+    if not isinstance(node, And):
+        return None
+    parts = concepts(node, True)
+    if len(parts) == 1 and isinstance(parts[0], Concept):
+        parts = [Term(word) for word in parts[0].words]  # `falsified medicines`: either word
+    negatives = tuple(child for child in node.nodes if isinstance(child, Not))
+    if not 2 <= len(parts) <= RELAXED_PARTS:
+        return None
+
+    def nodes(part) -> tuple[Node, ...]:
+        return tuple(Term(word) for word in part.words) if isinstance(part, Concept) else (part,)
+
+    return Or(
+        tuple(
+            And(tuple(n for j, part in enumerate(parts) if j != left_out for n in nodes(part)) + negatives)
+            for left_out in range(len(parts))
+        )
+    )
 
 
 def _jurisdiction_ids(session: Session) -> ColumnElement:

@@ -6,6 +6,7 @@ groups are added (an administrator's own terms). Terms are compared folded (case
 forms), as the index compares words."""
 
 import json
+import os
 from functools import cache
 from pathlib import Path
 
@@ -39,14 +40,38 @@ def _entries(extra: Path | None) -> dict[tuple[str, ...], list[tuple[str, str]]]
     return entries
 
 
-def alternatives(words: tuple[str, ...]) -> list[tuple[str, str]]:
+def alternatives(words: tuple[str, ...], languages: str = "all") -> list[tuple[str, str]]:
     """The (language, term) equivalents of a query word or phrase (the words themselves left
-    out); none when it is no entry."""
+    out); none when it is no entry. languages="variants": other forms of the words typed in their
+    language ("contrefaçon" → "contrefait", "seizure" → "seized"), which count as the words typed;
+    "same": every term in the language typed (with synonyms: "smuggling" → "contraband");
+    "other": only those in other languages, which rank below them; "all": every one."""
     entries = _entries(get_settings().search_thesaurus)
     typed = tuple(WORD.findall(fold(" ".join(words))))
+    keys = _keys(" ".join(words))
     found: list[tuple[str, str]] = []
-    for key in _keys(" ".join(words)):
+    for key in keys:
         for member in entries.get(key, []):
             if member not in found and tuple(WORD.findall(fold(member[1]))) != typed:
                 found.append(member)
-    return found
+    if languages == "all" or not found:
+        return found
+    # The languages of the entry typed: those of the members that are the words typed.
+    own = {
+        language
+        for key in keys
+        for language, term in entries.get(key, [])
+        if key in _keys(term) or tuple(WORD.findall(fold(term))) == typed
+    }
+    if languages == "variants":
+        return [member for member in found if member[0] in own and _variant(" ".join(typed), member[1])]
+    return [member for member in found if (member[0] in own) == (languages == "same")]
+
+
+def _variant(typed: str, term: str) -> bool:
+    """Another form of the same word ("contrefaçon", "contrefait"; "seizure", "seized"), not a
+    synonym ("smuggling", "contraband") nor a broader term ("cigarettes", "tobacco"): the two
+    share their first letters, at least 4 and most of the shorter."""
+    a, b = fold(typed), fold(term)
+    common = len(os.path.commonprefix([a, b]))
+    return common >= 4 and common >= 0.6 * min(len(a), len(b))

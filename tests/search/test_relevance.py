@@ -41,10 +41,11 @@ def insulin(database, expert):
     return {"thread": thread, "reply": reply, "other": other}
 
 
-def hits(api, q, **params) -> list[int]:
+def hits(api, q, partial=False, **params) -> list[int]:
+    """The posts that hold every word (and with partial=True, those after them holding all but one)."""
     response = api.get("/api/v1/search", params={"q": q, **params})
     assert response.status_code == 200, response.text
-    return [item["post_id"] for item in response.json()["items"]]
+    return [item["post_id"] for item in response.json()["items"] if partial or not item["partial"]]
 
 
 def opening(api, thread) -> int:
@@ -215,3 +216,168 @@ def test_an_excluded_word_in_a_sector_name_does_not_exclude_the_sector(api, data
         body="Customs seizures at the airport: handbags and watches.",
     )
     assert hits(api, "customs seizures -toys") == [opening(api, thread)]
+
+
+def test_an_excluded_word_in_a_threads_title_excludes_its_replies(api, database, expert):
+    toys = make_thread(
+        database,
+        expert,
+        title="Customs seizures of counterfeit toys",
+        sector="counterfeit-consumer-goods",
+        body="Customs seizures of toys with lead paint.",
+    )
+    reply = make_reply(database, expert, toys, "Keep a sample and the laboratory report before destruction.")
+    bags = make_thread(
+        database,
+        expert,
+        title="Handbags at the airport",
+        sector="counterfeit-consumer-goods",
+        body="Customs seizures of handbags and watches.",
+    )
+    assert reply.id in hits(api, "customs seizures")  # through its thread's title
+    # The reply is about toys, as its thread says: excluded with it.
+    assert hits(api, "customs seizures -toys") == [opening(api, bags)]
+
+
+def test_few_posts_with_every_word_are_followed_by_those_with_all_but_one(api, database, expert):
+    custody = make_thread(
+        database,
+        expert,
+        title="Chain of custody for laboratory analysis",
+        sector="medical-products",
+        body="Every step between the seizure and the laboratory report is attacked by the defence.",
+    )
+    ivory = make_thread(
+        database,
+        expert,
+        title="Ivory seizure and DNA",
+        sector="wildlife-timber",
+        body="The chain of custody for the tusk samples is where the defence attacks.",
+    )
+    unrelated = make_thread(
+        database, expert, title="Custody of seized cash", sector="tobacco", body="Cash counted twice."
+    )
+    full = hits(api, "laboratory chain of custody")
+    assert full == [opening(api, custody)]
+    items = api.get("/api/v1/search", params={"q": "laboratory chain of custody"}).json()
+    assert items["matched_all"] == 1
+    ranked = [(item["post_id"], item["partial"]) for item in items["items"]]
+    # "chain of custody" without "laboratory": after the full match, marked partial. A post with
+    # only two of the four words is not shown.
+    assert ranked[:2] == [(opening(api, custody), False), (opening(api, ivory), True)]
+    assert opening(api, unrelated) not in [post for post, _partial in ranked]
+    # Sorted by date, only full matches.
+    by_date = api.get("/api/v1/search", params={"q": "laboratory chain of custody", "sort": "date"}).json()
+    assert [item["post_id"] for item in by_date["items"]] == [opening(api, custody)]
+
+
+def test_the_search_page_shows_partial_matches_under_their_own_heading(signed_in, database, expert):
+    make_thread(
+        database,
+        expert,
+        title="Louboutin v Amazon",
+        sector="counterfeit-consumer-goods",
+        body="The judgment.",
+    )
+    make_thread(
+        database, expert, title="Louboutin soles", sector="counterfeit-consumer-goods", body="Red soles."
+    )
+    client = signed_in(expert)
+    page = client.get("/search", params={"q": "Louboutin Amazon"})
+    assert page.status_code == 200
+    assert "1 more post holds all of your words but one" in page.text
+    assert (
+        page.text.index("Louboutin v Amazon")
+        < page.text.index("partial-heading")
+        < page.text.index("Louboutin soles")
+    )
+    nothing = client.get("/search", params={"q": "Louboutin Hermès"})
+    assert "No post holds all of your words; 2 hold all of them but one" in nothing.text
+
+
+def test_a_word_stemmed_in_one_language_does_not_meet_another_languages_stem(api, database, expert):
+    spanish = make_thread(
+        database,
+        expert,
+        title="Medicamentos falsificados vendidos por redes sociales",
+        sector="medical-products",
+        tags=["medicamentos falsificados"],
+        body="Se venden medicamentos falsificados; llegan medicamentos falsificados por correo.",
+    )
+    french = make_thread(
+        database,
+        expert,
+        title="Vente en ligne",
+        sector="medical-products",
+        body="Des comptes proposent des médicaments falsifiés pour maigrir.",
+    )
+    ranked = hits(api, "médicament falsifié")
+    # French "falsifié" and Spanish "falsificados" reduce to one token under SQLite's porter; the
+    # Spanish post is found, through the thesaurus, after the French one that says it.
+    assert ranked.index(opening(api, french)) < ranked.index(opening(api, spanish))
+
+
+def test_another_form_of_the_word_typed_counts_as_the_word(api, database, expert):
+    toys = make_thread(
+        database,
+        expert,
+        title="Jouets contrefaits saisis au Havre",
+        sector="counterfeit-consumer-goods",
+        body="Vingt mille jouets contrefaits contenant des phtalates.",
+    )
+    thread = make_thread(
+        database,
+        expert,
+        title="Contrefaçon de parfums",
+        sector="counterfeit-consumer-goods",
+        body="Le parquet.",
+    )
+    reply = make_reply(database, expert, thread, "Le titulaire de la marque a porté plainte.")
+    ranked = hits(api, "contrefaçon")
+    # "contrefaits" is another form of "contrefaçon" (the thesaurus says so): the post that says
+    # it comes before a reply found only through its thread's title.
+    assert ranked.index(opening(api, toys)) < ranked.index(reply.id)
+
+
+def test_a_quoted_phrase_is_not_found_in_a_sectors_name_alone(api, database, expert):
+    thread = make_thread(
+        database,
+        expert,
+        title="Money mules",
+        sector="cross-sector",
+        body="The mules were laundering the money of the network.",
+    )
+    said = make_thread(
+        database, expert, title="Trade-based money laundering", sector="cross-sector", body="Invoices."
+    )
+    # The sector is "Cross-sector questions (money laundering, …)": the phrase must be the post's.
+    assert hits(api, '"money laundering"') == [opening(api, said)]
+    assert opening(api, thread) in hits(api, "money laundering")
+
+
+def test_excluding_a_prefix_or_a_phrase_within_titles(api, database, expert):
+    a = make_thread(database, expert, title="Counterfeit toys in Marseille", sector="tobacco", body="Port.")
+    b = make_thread(database, expert, title="Counterfeit perfume in Lyon", sector="tobacco", body="Port.")
+    assert hits(api, "counterfeit -marseil*") == [opening(api, b)]
+    assert hits(api, "in:title counterfeit -toys") == [opening(api, b)]
+    assert hits(api, 'in:title counterfeit -"toys in marseille"') == [opening(api, b)]
+    assert sorted(hits(api, "in:title counterfeit")) == sorted([opening(api, a), opening(api, b)])
+
+
+def test_words_held_together_rank_before_the_same_words_apart(api, database, expert):
+    apart = make_thread(
+        database,
+        expert,
+        title="Laundering the money of mules",
+        sector="tobacco",
+        body="The mules were laundering the money of the network; laundering, again, the money.",
+    )
+    together = make_thread(
+        database,
+        expert,
+        title="Trade data",
+        sector="tobacco",
+        body="A money laundering case through invoices.",
+    )
+    # bm25 alone puts the title's words first; the phrase typed puts the post that holds it first.
+    assert hits(api, "money laundering")[:2] == [opening(api, together), opening(api, apart)]
