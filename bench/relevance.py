@@ -195,7 +195,7 @@ def report(
     mean = {m: sum(r[m] for r in rows) / n for m in ("ndcg", "recall", "p5")}
     hits = sum(r["must_not"] for r in rows)
     counted = f"{len(rows)}" + (f" ({errors} failed)" if errors else "")
-    return f"| {name} | {mean['ndcg']:.3f} | {mean['recall']:.3f} | {mean['p5']:.3f} | {hits} | {counted} |"
+    return f"| {name} | {mean['ndcg']:.4f} | {mean['recall']:.4f} | {mean['p5']:.3f} | {hits} | {counted} |"
 
 
 def run_engine(engine: str, corpus: list[dict], queries: list[dict], pg_base: str) -> dict | None:

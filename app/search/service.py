@@ -735,6 +735,7 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
             matched.c.rank,
             Post.created_at,
             Post.thread_id,
+            Post.parent_id,
             Thread.sector_id,
             case((and_(*conditions), 1), else_=0).label("ok"),
         ]
@@ -794,16 +795,26 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
         # A partial match in a thread where a post holds every word comes first: it is part of
         # that discussion ("the Louboutin judgment" under the post naming Louboutin v Amazon).
         threads = {row.thread_id for row in rows if row.post_id not in partial}
-        rows.sort(
-            key=lambda row: (
+
+        def kind(row) -> tuple:
+            return (
                 row.post_id in partial,
                 row.post_id in partial and row.thread_id not in threads,
                 tiers.get(row.post_id, 0),
                 row.post_id not in together,
-                sign * row.rank,
-                -row.post_id,
             )
-        )
+
+        # An opening post takes the place of the best of its thread's posts of the same kind: the
+        # question and its title before the replies that answer it.
+        best: dict[tuple, float] = {}
+        for row in rows:
+            group = (row.thread_id, kind(row))
+            best[group] = min(best.get(group, sign * row.rank), sign * row.rank)
+
+        def rank(row) -> float:
+            return best[(row.thread_id, kind(row))] if row.parent_id is None else sign * row.rank
+
+        rows.sort(key=lambda row: (*kind(row), rank(row), row.parent_id is not None, -row.post_id))
     start = (page - 1) * PAGE_SIZE
     ids = [row.post_id for row in rows[start : start + PAGE_SIZE]]
     more = len(rows) > start + PAGE_SIZE

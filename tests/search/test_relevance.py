@@ -381,3 +381,20 @@ def test_words_held_together_rank_before_the_same_words_apart(api, database, exp
     )
     # bm25 alone puts the title's words first; the phrase typed puts the post that holds it first.
     assert hits(api, "money laundering")[:2] == [opening(api, together), opening(api, apart)]
+
+
+def test_an_opening_post_comes_before_its_own_replies_of_the_same_kind(api, database, expert):
+    filler = " ".join(["The inspection took place over several days with many officers present."] * 12)
+    thread = make_thread(
+        database,
+        expert,
+        title="Perfume seized at the port",
+        sector="counterfeit-consumer-goods",
+        body=f"Counterfeit perfume was found. {filler} The vessel had called at Tanger Med.",
+    )
+    reply = make_reply(
+        database, expert, thread, "Tanger Med: counterfeit perfume, counterfeit again, Tanger Med."
+    )
+    ranked = hits(api, "counterfeit Tanger Med")
+    # The reply says the words more densely, but the question comes before its answers.
+    assert ranked == [opening(api, thread), reply.id]
