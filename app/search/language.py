@@ -87,39 +87,46 @@ def stem_words(words, language: str) -> list[str]:
     return _stemmer(language).stemWords(list(words))
 
 
-def _tagged(stem: str, language: str) -> str:
-    """A stem marked with its language ("xfr" + "falsif"). The marks keep one language's stem from
-    meeting another's by accident (Spanish "falsific" and French "falsif" are one word to SQLite's
-    porter tokenizer, which reduces every token it indexes), while a query word stemmed in Spanish
-    still meets the Spanish stems of a post."""
-    return f"x{language}{stem}"
+def _marked(stem: str) -> str:
+    """A stem as indexed: "x" + stem + "0". SQLite's porter tokenizer, which reduces every token it
+    indexes, leaves a token ending in a digit as it is: without the mark, Spanish "falsific" and
+    French "falsif" would meet as one word; with it, a stem is matched exactly, on SQLite as on
+    PostgreSQL. The leading letter keeps stems out of prefix searches (`counterf*`)."""
+    return f"x{stem}0"
 
 
 def stems(text: str, language: str) -> str:
-    """The text's words, folded and stemmed in the given language, each marked with it, as one
-    string to index."""
+    """The text's words, folded, stemmed in the given language and marked, as one string to index."""
     words = WORD.findall(fold(text))
     if not words:
         return ""
-    return " ".join(_tagged(stem, language) for stem in _stemmer(language).stemWords(words))
+    return " ".join(_marked(stem) for stem in _stemmer(language).stemWords(words))
+
+
+def _languages_of(text: str) -> tuple[str, ...]:
+    if _ARABIC.search(text):
+        return LANGUAGES if re.search("[a-z]", text) else ("ar",)
+    return tuple(language for language in LANGUAGES if language != "ar")
 
 
 def all_stems(text: str) -> str:
     """The text stemmed in every indexed language: for a thread's title in its replies' context,
     whatever language the title is in."""
-    languages = LANGUAGES if _ARABIC.search(text or "") else tuple(lang for lang in LANGUAGES if lang != "ar")
-    found = dict.fromkeys(token for language in languages for token in stems(text, language).split())
+    found = dict.fromkeys(
+        token for language in _languages_of(fold(text or "")) for token in stems(text, language).split()
+    )
     return " ".join(found)
 
 
 def query_stems(word: str) -> list[str]:
-    """One query word stemmed in every indexed language, each marked with it: the forms to look
-    for among the stems of posts and of their threads' titles."""
+    """One query word stemmed in every indexed language (each form once): the forms to look for
+    among the stems of posts and of their threads' titles."""
     folded = fold(word)
     found: list[str] = []
-    for language in LANGUAGES:
+    # An Arabic word is stemmed as Arabic only, a word in Latin script in the other languages only:
+    # the other stemmers leave it as it is, and the words as written are looked for anyway.
+    for language in _languages_of(folded):
         for stem in WORD.findall(_stemmer(language).stemWord(folded)):
-            tagged = _tagged(stem, language)
-            if tagged not in found:
-                found.append(tagged)
+            if _marked(stem) not in found:
+                found.append(_marked(stem))
     return found

@@ -89,3 +89,21 @@ def relaxed(node: Node) -> Node | None:
             for left_out in range(len(parts))
         )
     )
+
+
+def any_word(node: Node) -> Node:
+    """Every word and phrase looked for (exclusions left out), any one of them: what a snippet
+    highlights."""
+    found: list[Node] = []
+
+    def walk(part: Node) -> None:
+        if isinstance(part, Term | Phrase):
+            if part not in found:
+                found.append(part)
+        elif isinstance(part, And | Or):
+            for child in part.nodes:
+                if not isinstance(child, Not):
+                    walk(child)
+
+    walk(node)
+    return found[0] if len(found) == 1 else Or(tuple(found))

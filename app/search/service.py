@@ -131,44 +131,59 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
         ]
         if with_facets:
             columns.append(_jurisdiction_ids(session))
-        rows = session.execute(
-            select(*columns)
-            .select_from(matched)
-            .join(Post, Post.id == matched.c.post_id)
-            .join(Thread, Thread.id == Post.thread_id)
-        ).all()
+        # On the session's connection: plain rows, without the ORM's loading of up to a window of them.
+        rows = (
+            session.connection()
+            .execute(
+                select(*columns)
+                .select_from(matched)
+                .join(Post, Post.id == matched.c.post_id)
+                .join(Thread, Thread.id == Post.thread_id)
+            )
+            .all()
+        )
         return rows, ascending
 
-    # Three kinds of match, each after the other: the posts whose own title, tags or text hold the
-    # words typed; then those that hold them with their thread's title or taxonomy; then those
-    # found through the thesaurus (equivalents in other languages). Each pass runs only when the
-    # ones before leave room in the window, so a common word (a full window) costs one match.
+    def matching(query: Query, expand: str, span: tuple[int, int], primary: bool = False) -> set[int]:
+        """Which posts of the window's id range match: no rank, no join."""
+        matched, _ascending = engine.match(
+            query, tokens, None, span, expand=expand, primary=primary, ranked=False
+        )
+        return set(session.connection().execute(select(matched.c.post_id)).scalars())
+
+    # One window of matches, found every way (the thread's context, the thesaurus), ranked. Then
+    # three kinds, each after the other: the posts whose own title, tags or text hold the words
+    # typed; those that hold them with their thread's title or taxonomy; those found through the
+    # thesaurus (equivalents in other languages). Equivalents in other languages are looked for
+    # only when the words typed leave room in the pages (a common word costs one match); which
+    # posts hold the words in their own text is asked of the index within the window's id range
+    # only, without ranking.
     tiers: dict[int, int] = {}
-    rows: list = []
-    ascending = True
+    held_together: set[int] = set()
     if query.text is None or query.filters.in_title or query.filters.in_attachments:
         rows, ascending = window_rows(query, expand="all")
     else:
-        passes = [{"expand": "variants", "primary": True}, {"expand": "same"}]
-        if rewrite.uses_thesaurus(query.text):
-            passes.append({"expand": "all"})
-        for tier, options in enumerate(passes):
-            found, ascending = window_rows(query, **options)
-            known = {row.post_id for row in rows}
-            rows = rows + [row for row in found if row.post_id not in known]
-            for row in found:
-                tiers.setdefault(row.post_id, tier)
-            if len(found) >= window:
-                break
+        rows, ascending = window_rows(query, expand="same")
+        # Equivalents in other languages rank after every post with the words typed: once those
+        # fill the pages one can reach (MAX_PAGES), looking for equivalents would show nothing.
+        if len(rows) < PAGE_SIZE * MAX_PAGES and rewrite.uses_thesaurus(query.text):
+            literal = {row.post_id for row in rows}
+            rows, ascending = window_rows(query, expand="all")
+            tiers = {row.post_id: 1 if row.post_id in literal else 2 for row in rows}
+        else:
+            tiers = {row.post_id: 1 for row in rows}
+        if rows:
+            low, high = min(tiers), max(tiers)
+            span = (max(low, bounds[0] or low), min(high, bounds[1] if bounds[1] is not None else high))
+            for post_id in matching(query, "variants", span, primary=True) & tiers.keys():
+                tiers[post_id] = 0
+            # Words typed together that a post holds together (in that order) put it first of its
+            # kind: "money laundering" before "laundering the money".
+            phrase = rewrite.together(query.text)
+            if phrase is not None and sort == "relevance":
+                held_together = matching(replace(query, text=phrase), False, span)
     truncated = len(rows) >= window
     rows = [row for row in rows if row.ok]
-    # Words typed together that a post holds together (in that order) put it first of its kind:
-    # "money laundering" before "laundering the money".
-    held_together: set[int] = set()
-    phrase = rewrite.together(query.text) if query.text is not None and tiers else None
-    if phrase is not None and sort == "relevance":
-        found, _ascending = window_rows(replace(query, text=phrase), expand=False)
-        held_together = {row.post_id for row in found}
     # Few posts hold every word: those that hold all but one follow, marked as partial matches.
     partial: set[int] = set()
     relaxed = rewrite.relaxed(query.text) if query.text is not None else None
@@ -186,25 +201,32 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
         # that discussion ("the Louboutin judgment" under the post naming Louboutin v Amazon).
         threads = {row.thread_id for row in rows if row.post_id not in partial}
 
-        def kind(row) -> tuple:
-            return (
-                row.post_id in partial,
-                row.post_id in partial and row.thread_id not in threads,
-                tiers.get(row.post_id, 0),
-                row.post_id not in held_together,
-            )
-
-        # An opening post takes the place of the best of its thread's posts of the same kind: the
-        # question and its title before the replies that answer it.
+        keys = []
         best: dict[tuple, float] = {}
         for row in rows:
-            group = (row.thread_id, kind(row))
-            best[group] = min(best.get(group, sign * row.rank), sign * row.rank)
-
-        def rank(row) -> float:
-            return best[(row.thread_id, kind(row))] if row.parent_id is None else sign * row.rank
-
-        rows.sort(key=lambda row: (*kind(row), rank(row), row.parent_id is not None, -row.post_id))
+            post_id = row.post_id
+            kind = (
+                post_id in partial,
+                post_id in partial and row.thread_id not in threads,
+                tiers.get(post_id, 0),
+                post_id not in held_together,
+                row.thread_id,
+            )
+            rank = sign * row.rank
+            keys.append((kind, rank, row))
+            if best.get(kind, rank) >= rank:
+                best[kind] = rank
+        # An opening post takes the place of the best of its thread's posts of the same kind: the
+        # question and its title before the replies that answer it.
+        keys.sort(
+            key=lambda item: (
+                item[0][:4],
+                best[item[0]] if item[2].parent_id is None else item[1],
+                item[2].parent_id is not None,
+                -item[2].post_id,
+            )
+        )
+        rows = [row for _kind, _rank, row in keys]
     start = (page - 1) * PAGE_SIZE
     ids = [row.post_id for row in rows[start : start + PAGE_SIZE]]
     more = len(rows) > start + PAGE_SIZE

@@ -6,8 +6,9 @@ Create Date: 2026-12-07 11:30:00
 
 The index's `context` keeps a reply's thread title and tags, now also stemmed in every language;
 the sector, jurisdiction and instrument names move to a column of their own, `taxonomy`, weighted
-lowest, which an excluded word does not look at. Stems are marked with their language ("xfr…"), so
-that one language's stem never meets another's by accident. Every post is indexed again.
+lowest, which an excluded word does not look at. Stems end with a mark that SQLite's porter
+tokenizer leaves alone, so that one language's stem never meets another's by accident. Every post
+is indexed again.
 """
 
 from collections.abc import Sequence

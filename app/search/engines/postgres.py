@@ -111,9 +111,11 @@ class PostgresEngine:
         bounds=(None, None),
         expand="all",
         primary=False,
+        ranked=True,
     ):
         """The newest `window` posts matching the words and the filter tokens, with their rank.
-        primary: the words as typed in the post's own title, tags and text only."""
+        primary: the words as typed in the post's own title, tags and text only. ranked=False:
+        which posts match, without the cost of ranking them."""
         post_id = literal_column("search_index.post_id")
         conditions = []
         rank = literal_column("0.0")
@@ -141,7 +143,9 @@ class PostgresEngine:
             conditions.append(post_id >= low)
         if high is not None:
             conditions.append(post_id <= high)
-        if not window or query.text is None:
+        if not ranked:
+            rank = literal_column("0.0")
+        if not window or query.text is None or not ranked:
             matched = select(post_id.label("post_id"), rank.label("rank")).select_from(SEARCH_TABLE)
             matched = matched.where(*conditions)
             if window:
@@ -157,10 +161,12 @@ class PostgresEngine:
             .limit(window)
             .subquery("newest")
         )
-        ranked = RANKED_TABLE.alias("ranked")
-        rank = cast(func.ts_rank_cd(ranked.c.document_tsv, self.tsquery(query.text, expand, primary)), Float)
+        documents = RANKED_TABLE.alias("ranked")
+        rank = cast(
+            func.ts_rank_cd(documents.c.document_tsv, self.tsquery(query.text, expand, primary)), Float
+        )
         matched = select(newest.c.post_id, rank.label("rank")).join(
-            ranked, ranked.c.post_id == newest.c.post_id
+            documents, documents.c.post_id == newest.c.post_id
         )
         return matched.subquery("matched"), False
 

@@ -10,7 +10,7 @@ from app.search import thesaurus
 from app.search.engines.base import SEARCH_TABLE, START, STOP
 from app.search.language import fold_arabic, query_stems, stems
 from app.search.query import And, Node, Not, Or, Phrase, Query, QueryError, Term
-from app.search.rewrite import Concept, concepts
+from app.search.rewrite import Concept, any_word, concepts
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ class SQLiteEngine:
     # reply under "Counterfeit toys" is about toys), never in the taxonomy: a sector's name ("…,
     # toys, cosmetics") must not exclude every post of the sector. Never through the thesaurus.
     OWN = Scope("{title body tags attachments context}", "{stems context}")
+    # Where snippets are cut from: the post's own text and documents.
+    SNIPPETS = Scope("{title body attachments}", "stems")
 
     @staticmethod
     def _quote(word: str) -> str:
@@ -118,15 +120,17 @@ class SQLiteEngine:
         bounds=(None, None),
         expand="all",
         primary=False,
+        ranked=True,
     ):
         """The newest `window` posts matching the words and the filter tokens, with their rank.
-        primary: the words as typed in the post's own title, tags and text only."""
+        primary: the words as typed in the post's own title, tags and text only. ranked=False:
+        which posts match, without the cost of ranking them."""
         parts = [self.text_expression(query, expand, primary)] if query.text is not None else []
         parts += ["meta : (" + " OR ".join(self._quote(t) for t in group) + ")" for group in tokens]
         rowid = literal_column("rowid")
         rank = (
             literal_column(f"bm25(search_index, {self.WEIGHTS})")
-            if query.text is not None
+            if query.text is not None and ranked
             else literal_column("0.0")
         )
         matched = (
@@ -149,8 +153,13 @@ class SQLiteEngine:
         if not post_ids or query.text is None:
             return {}
         # From the post's own text (body, then title, then its documents), never from the context
-        # columns: a reply found through its thread shows its own first words.
+        # columns: a reply found through its thread shows its own first words. Any word searched
+        # for is highlighted, looked for in the post's own columns only (cheaper than the search).
         columns = (3,) if query.filters.in_attachments else (1, 0, 3)
+        if query.filters.in_attachments:
+            words = self.expression(any_word(query.text), Scope("attachments", None), False)
+        else:
+            words = self.expression(any_word(query.text), self.SNIPPETS, "all")
         rows = session.execute(
             select(
                 literal_column("rowid"),
@@ -160,7 +169,7 @@ class SQLiteEngine:
                 ),
             )
             .select_from(SEARCH_TABLE)
-            .where(text("search_index MATCH :fts").bindparams(fts=self.text_expression(query)))
+            .where(text("search_index MATCH :fts").bindparams(fts=words))
             .where(literal_column("rowid").in_(post_ids))
         ).all()
         return {
