@@ -1,6 +1,7 @@
 """create_app(): settings, database, middleware, routers, templates, static files, error handlers."""
 
 import logging
+import re
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -35,7 +36,9 @@ log = logging.getLogger(__name__)
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    # "//api//v1//me" is still an API address: its errors are JSON too.
+    path = re.sub("/+", "/", request.url.path)
+    return path == "/api" or path.startswith("/api/")
 
 
 def _error_page(request: Request, status_code: int, message: str, headers: dict | None = None):

@@ -162,9 +162,9 @@ def _unread_count(request: Request, user) -> int:
     transaction of its own, never through the request's (possibly write) session."""
     db = getattr(request.state, "db", None)
     if db is not None:
-        return notifications.unread_count(db, user)
+        return notifications.unread_count(db, user, capped=True)
     with request.app.state.database.unit_of_work(write=False) as session:
-        return notifications.unread_count(session, user)
+        return notifications.unread_count(session, user, capped=True)
 
 
 def render(

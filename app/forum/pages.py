@@ -570,7 +570,12 @@ def thread_page(
             "reply_body": reader.draft_body,
             "thread_url": service.thread_url(thread),
             "can_moderate": can_moderate,
-            "unread_notifications": reader.unread_notifications - reader.unread_here,
+            # Those about this thread are read now; "99+" stays "99+".
+            "unread_notifications": (
+                reader.unread_notifications - reader.unread_here
+                if reader.unread_notifications < notifications.UNREAD_CAP
+                else reader.unread_notifications
+            ),
             # The moderator tools' choices, loaded only for those who see the tools.
             "sectors": taxonomy.list_sectors(session) if can_moderate else [],
             "jurisdictions": taxonomy.list_jurisdictions(session) if can_moderate else [],

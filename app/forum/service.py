@@ -903,7 +903,7 @@ class ReaderState:
     last_read_post_id: int | None
     watching: bool
     draft_body: str
-    unread_notifications: int  # all of the reader's unread notifications
+    unread_notifications: int  # all of the reader's unread notifications, at most UNREAD_CAP
     unread_here: int  # of which about this thread
 
 
@@ -913,7 +913,9 @@ READER_STATE = text(
     "EXISTS (SELECT 1 FROM watch WHERE user_id = :user_id AND target_type = 'thread' "
     "AND target_id = :thread_id), "
     '(SELECT body FROM draft WHERE user_id = :user_id AND "key" = :draft_key), '
-    "(SELECT count(*) FROM notification WHERE user_id = :user_id AND read_at IS NULL), "
+    # At most UNREAD_CAP (the header says "99+"), so the count costs the same for every reader.
+    "(SELECT count(*) FROM (SELECT 1 FROM notification WHERE user_id = :user_id AND read_at IS NULL "
+    "LIMIT :cap) AS capped), "
     "(SELECT count(*) FROM notification WHERE user_id = :user_id AND thread_id = :thread_id "
     "AND read_at IS NULL)"
 )
@@ -924,6 +926,11 @@ def reader_state(session: Session, user: User, thread: Thread) -> ReaderState:
     statement (five indexed lookups)."""
     row = session.execute(
         READER_STATE,
-        {"user_id": user.id, "thread_id": thread.id, "draft_key": reply_draft_key(thread.id)},
+        {
+            "user_id": user.id,
+            "thread_id": thread.id,
+            "draft_key": reply_draft_key(thread.id),
+            "cap": notifications.UNREAD_CAP,
+        },
     ).one()
     return ReaderState(row[0], bool(row[1]), row[2] or "", row[3], row[4])

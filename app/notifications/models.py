@@ -36,7 +36,11 @@ class Watch(SQLModel, table=True):
 
 class Notification(SQLModel, table=True):
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at", "id"),)
+    __table_args__ = (
+        Index("ix_notification_user_unread", "user_id", "read_at", "id"),
+        # A thread's unread notifications for one member, without visiting the member's others.
+        Index("ix_notification_user_thread_unread", "user_id", "thread_id", "read_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")

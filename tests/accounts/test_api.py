@@ -141,3 +141,17 @@ def test_invalid_json_body_is_422_with_detail(anonymous, database, admin):
 def test_openapi_document_is_served(anonymous):
     spec = anonymous.get("/api/v1/openapi.json").json()
     assert "/api/v1/me" in spec["paths"] and "/api/v1/register" in spec["paths"]
+
+
+@pytest.mark.parametrize("path", ["//api//v1//me", "/api//v1/nothing", "/api/v1/nothing", "/api"])
+def test_every_api_address_answers_errors_in_json(anonymous, path):
+    response = anonymous.get("https://testserver" + path)  # whole, or "//api" would be read as a host
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["detail"]
+
+
+def test_a_method_an_api_route_does_not_take_is_405_json(anonymous):
+    response = anonymous.delete("/api/v1/search")
+    assert response.status_code == 405
+    assert response.json()["detail"]
