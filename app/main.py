@@ -1,7 +1,6 @@
 """create_app(): settings, database, middleware, routers, templates, static files, error handlers."""
 
 import logging
-import re
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -17,6 +16,7 @@ from app.accounts import pages as accounts_pages
 from app.attachments import api as attachments_api
 from app.attachments import pages as attachments_pages
 from app.config import ROOT, Settings, get_settings, use_settings
+from app.control_chars import ControlCharacters, is_api_path
 from app.db import Database, make_engine
 from app.deps import SignInRequired
 from app.errors import AppError, ValidationFailed
@@ -37,8 +37,7 @@ log = logging.getLogger(__name__)
 
 def _is_api(request: Request) -> bool:
     # "//api//v1//me" is still an API address: its errors are JSON too.
-    path = re.sub("/+", "/", request.url.path)
-    return path == "/api" or path.startswith("/api/")
+    return is_api_path(request.url.path)
 
 
 def _error_page(request: Request, status_code: int, message: str, headers: dict | None = None):
@@ -134,6 +133,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database or Database(make_engine(settings.resolved_database_url()))
     install_error_handlers(app)
     openapi.install(app)
+    app.add_middleware(ControlCharacters)  # inside the security headers, which its 422s carry too
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
     app.include_router(site_pages, include_in_schema=False)
