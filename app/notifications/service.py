@@ -67,6 +67,13 @@ def _watchers(session: Session, target_type: str, target_ids: list[int]) -> set[
     )
 
 
+def mail_configured() -> bool:
+    """Notification mail is queued only when it can be sent (FORUM_SMTP_URL): without SMTP every
+    post would leave one outbox row per watcher that nothing will ever deliver. Invitations and
+    password resets are kept either way: the administrator copies their links from the page."""
+    return bool(get_settings().smtp_url)
+
+
 def _users_by_handle(session: Session, handles: list[str]) -> set[int]:
     if not handles:
         return set()
@@ -91,7 +98,7 @@ def _deliver(session: Session, actor: User, thread, post, reasons: dict[int, str
             actor_id=actor.id,
             created_at=now,
         )
-        if recipient.mail_preference == "each":
+        if recipient.mail_preference == "each" and mail_configured():
             _mail_one(session, recipient, actor, thread, post, kind)
             notification.mailed_at = now
         session.add(notification)
@@ -112,7 +119,7 @@ def deliver_one(
         actor_id=actor.id if actor else None,
         created_at=now,
     )
-    if user.mail_preference == "each":
+    if user.mail_preference == "each" and mail_configured():
         thread = session.get(Thread, thread_id)
         settings = get_settings()
         summary = describe(kind, actor.display_name if actor else "", thread.title)
@@ -187,6 +194,8 @@ def _mail_one(session: Session, recipient: User, actor: User, thread, post, kind
 def send_digests(session: Session) -> int:
     """One mail per member who chose a daily digest, listing what is new since the last one."""
     settings = get_settings()
+    if not mail_configured():
+        return 0  # nothing is queued that could never be sent
     now = utcnow()
     due = session.exec(
         select(User).where(

@@ -64,7 +64,8 @@ def test_header_count_and_page(signed_in, database, expert, moderator):
     assert '<span class="count">' not in client.get("/notifications").text
 
 
-def test_mail_each_goes_to_the_outbox_without_post_text(database, expert, moderator):
+def test_mail_each_goes_to_the_outbox_without_post_text(database, settings, expert, moderator):
+    settings.smtp_url = "smtp://127.0.0.1:1"  # configured (nothing is sent in this test)
     thread = make_thread(database, expert, title="Line\nbreak title")
     make_reply(database, moderator, thread, "Confidential detail of the seizure")
     with database.unit_of_work(write=False) as session:
@@ -74,7 +75,25 @@ def test_mail_each_goes_to_the_outbox_without_post_text(database, expert, modera
     assert "Confidential detail" not in mail.body
 
 
-def test_daily_digest_and_none(database, expert, moderator):
+def test_without_smtp_no_notification_mail_is_queued(database, settings, expert, moderator):
+    assert not settings.smtp_url
+    digest_user = make_user(database)
+    with database.unit_of_work() as session:
+        notifications.set_mail_preference(session, digest_user, "daily")
+    thread = make_thread(database, expert)
+    with database.unit_of_work() as session:
+        notifications.watch(session, digest_user, "thread", thread.id)
+    make_reply(database, moderator, thread, "A reply the author and a watcher hear of")
+    with database.unit_of_work() as session:
+        assert notifications.send_digests(session) == 0
+    with database.unit_of_work(write=False) as session:
+        assert session.exec(select(OutboxMessage)).all() == []
+    # The notifications themselves are there, unmailed, for when mail is configured.
+    assert _kinds(database, expert) == ["reply"] and _kinds(database, digest_user) == ["watched_reply"]
+
+
+def test_daily_digest_and_none(database, settings, expert, moderator):
+    settings.smtp_url = "smtp://127.0.0.1:1"  # configured (nothing is sent in this test)
     digest_user, quiet_user = make_user(database), make_user(database)
     with database.unit_of_work() as session:
         notifications.set_mail_preference(session, digest_user, "daily")
