@@ -172,15 +172,14 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
             tiers = {row.post_id: 1 if row.post_id in literal else 2 for row in rows}
         else:
             tiers = {row.post_id: 1 for row in rows}
-        if rows:
-            low, high = min(tiers), max(tiers)
-            span = (max(low, bounds[0] or low), min(high, bounds[1] if bounds[1] is not None else high))
+        if rows and sort == "relevance":  # sorted by date, the kinds would change nothing
+            span = (min(tiers), max(tiers))  # within the date bounds already: the window was
             for post_id in matching(query, "variants", span, primary=True) & tiers.keys():
                 tiers[post_id] = 0
             # Words typed together that a post holds together (in that order) put it first of its
             # kind: "money laundering" before "laundering the money".
             phrase = rewrite.together(query.text)
-            if phrase is not None and sort == "relevance":
+            if phrase is not None:
                 held_together = matching(replace(query, text=phrase), False, span)
     truncated = len(rows) >= window
     rows = [row for row in rows if row.ok]

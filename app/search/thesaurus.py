@@ -7,7 +7,7 @@ forms), as the index compares words."""
 
 import json
 import os
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from app.config import get_settings
@@ -41,12 +41,19 @@ def _entries(extra: Path | None) -> dict[tuple[str, ...], list[tuple[str, str]]]
 
 
 def alternatives(words: tuple[str, ...], languages: str = "all") -> list[tuple[str, str]]:
+    """See _alternatives; kept per words, languages and thesaurus file (every search asks several
+    times per word, and the answer needs the stemmers)."""
+    return list(_alternatives(tuple(words), languages, get_settings().search_thesaurus))  # a copy
+
+
+@lru_cache(maxsize=4096)  # bounded: the words come from anyone's queries
+def _alternatives(words: tuple[str, ...], languages: str, extra: Path | None) -> list[tuple[str, str]]:
     """The (language, term) equivalents of a query word or phrase (the words themselves left
     out); none when it is no entry. languages="variants": other forms of the words typed in their
     language ("contrefaçon" → "contrefait", "seizure" → "seized"), which count as the words typed;
     "same": every term in the language typed (with synonyms: "smuggling" → "contraband");
     "other": only those in other languages, which rank below them; "all": every one."""
-    entries = _entries(get_settings().search_thesaurus)
+    entries = _entries(extra)
     typed = tuple(WORD.findall(fold(" ".join(words))))
     keys = _keys(" ".join(words))
     found: list[tuple[str, str]] = []
