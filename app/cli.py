@@ -278,7 +278,7 @@ def search_notify() -> None:
 
 @main.group()
 def notifications() -> None:
-    """Notification mail."""
+    """Notification mail and retention."""
 
 
 @notifications.command("digest")
@@ -295,6 +295,22 @@ def notifications_digest() -> None:
     finally:
         database.engine.dispose()
     click.echo(f"{count} digests queued.")
+
+
+@notifications.command("prune")
+def notifications_prune() -> None:
+    """Delete read notifications older than FORUM_NOTIFICATION_RETENTION_DAYS (cron it daily)."""
+    from app.notifications.service import prune_read
+
+    database = _database()
+    try:
+        with database.unit_of_work() as session:
+            count = prune_read(session)
+    finally:
+        database.engine.dispose()
+    days = get_settings().notification_retention_days
+    kept = f"read more than {days} days ago" if days else "none: FORUM_NOTIFICATION_RETENTION_DAYS is 0"
+    click.echo(f"{count} notifications deleted ({kept}).")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     search_thesaurus: Path | None = None
 
     invitation_days: int = 7
+    # Read notifications older than this many days are deleted by `forum notifications prune`
+    # (unread ones are kept however old); 0 keeps them all.
+    notification_retention_days: int = Field(default=180, ge=0)
     reset_minutes: int = 60
     session_idle_minutes: int = Field(default=12 * 60, ge=1)
     session_absolute_days: int = Field(default=30, ge=1)

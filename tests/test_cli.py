@@ -129,5 +129,7 @@ def test_seed_demo_then_search_reindex_and_notify(cli_env, tmp_path):
     assert reindexed.returncode == 0 and reindexed.stdout.startswith("Indexed 3")  # 40 less deleted ones
     assert forum(cli_env, "search", "notify").returncode == 0
     assert forum(cli_env, "notifications", "digest").returncode == 0
+    pruned = forum(cli_env, "notifications", "prune")
+    assert pruned.returncode == 0 and "read more than 180 days ago" in pruned.stdout, pruned.stderr
     refused = forum(cli_env, "seed-demo", "--threads", "5", "--posts", "2")
     assert refused.returncode == 1 and "--posts" in refused.stderr

@@ -14,7 +14,7 @@ from app.db import SessionDep
 from app.deps import AuthDep, CsrfProtected, CurrentUser, OptionalUser
 from app.errors import AppError, Invalid, ValidationFailed
 from app.i18n import _
-from app.notifications.mail import deliver_pending
+from app.notifications.mail import deliver_pending, mail_configured
 from app.security import safe_next
 from app.timeutil import utcnow
 from app.web import delete_cookie, flash, redirect, render, set_cookie
@@ -208,6 +208,7 @@ def password_reset(request: Request, session: SessionDep, token: str, password: 
 
 
 def _profile(request: Request, session, user, auth, status_code: int = 200, **context):
+    context.setdefault("mail_configured", mail_configured())
     context.setdefault(
         "form", {"name": user.display_name, "organisation": user.organisation, "country": user.country}
     )

@@ -316,7 +316,8 @@ def list_notifications(session: SessionDep, user: CurrentUser):
         {
             "id": n.id,
             "kind": n.kind,
-            "text": notifications.describe(n.kind, actor, title),
+            "text": notifications.describe(n.kind, actor, title, n.count),
+            "count": n.count,
             "thread_id": n.thread_id,
             "post_id": n.post_id,
             "url": service.post_url(n.thread_id, n.post_id),

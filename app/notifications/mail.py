@@ -15,6 +15,13 @@ from app.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 
+def mail_configured() -> bool:
+    """Notification mail is queued only when it can be sent (FORUM_SMTP_URL): without SMTP every
+    post would leave one outbox row per watcher that nothing will ever deliver. Invitations and
+    password resets are kept either way: the administrator copies their links from the page."""
+    return bool(get_settings().smtp_url)
+
+
 def queue_mail(session: Session, to_address: str, subject: str, body: str) -> OutboxMessage:
     message = OutboxMessage(to_address=to_address, subject=subject, body=body)
     session.add(message)

@@ -51,5 +51,7 @@ class Notification(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
     read_at: datetime | None = Field(default=None, sa_type=DateTime())
+    # How many events of this kind in this thread it stands for while unread ("5 new replies").
+    count: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     # When it went out by mail, alone or in a digest (null: not yet, or never for "none").
     mailed_at: datetime | None = Field(default=None, sa_type=DateTime())

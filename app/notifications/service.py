@@ -3,24 +3,22 @@
 A notification names the thread, the post and who acted; it never copies a post's text, so a post
 hidden later cannot leak through a notification or its mail."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import DateTime, bindparam, case, delete, func, insert, literal, null, update
 from sqlmodel import Session, select
 
 from app.accounts.models import User, UserStatus
 from app.config import get_settings
 from app.db import write_soon
 from app.errors import NotFound, ValidationFailed
-from app.i18n import _
-from app.notifications.mail import queue_mail
-from app.notifications.models import Notification, Watch
+from app.i18n import _, ngettext
+from app.notifications.mail import mail_configured, queue_mail
+from app.notifications.models import Notification, OutboxMessage, Watch
 from app.timeutil import utcnow
 
 WATCH_TYPES = ("thread", "sector", "jurisdiction")
 MAIL_PREFERENCES = ("each", "daily", "none")
-# One notification per member and post: the most specific reason wins.
-PRIORITY = {"mention": 0, "reply": 1, "watched_reply": 2, "new_thread": 3}
 
 
 def watch(session: Session, user: User, target_type: str, target_id: int) -> None:
@@ -57,60 +55,112 @@ def is_watching(session: Session, user: User, target_type: str, target_id: int) 
     )
 
 
-def _watchers(session: Session, target_type: str, target_ids: list[int]) -> set[int]:
-    if not target_ids:
-        return set()
-    return set(
-        session.exec(
-            select(Watch.user_id).where(Watch.target_type == target_type, Watch.target_id.in_(target_ids))
-        ).all()
-    )
-
-
-def mail_configured() -> bool:
-    """Notification mail is queued only when it can be sent (FORUM_SMTP_URL): without SMTP every
-    post would leave one outbox row per watcher that nothing will ever deliver. Invitations and
-    password resets are kept either way: the administrator copies their links from the page."""
-    return bool(get_settings().smtp_url)
-
-
 def _users_by_handle(session: Session, handles: list[str]) -> set[int]:
     if not handles:
         return set()
     return set(session.exec(select(User.id).where(User.handle.in_(handles))).all())
 
 
-def _deliver(session: Session, actor: User, thread, post, reasons: dict[int, str]) -> None:
-    reasons.pop(actor.id, None)
-    if not reasons:
-        return
-    recipients = {u.id: u for u in session.exec(select(User).where(User.id.in_(list(reasons)))).all()}
+def _mail_text(kind: str, actor_name: str, thread_id: int, title: str, post_id: int) -> tuple[str, str]:
+    """A notification mail's subject and body: the same for every recipient of one event."""
+    settings = get_settings()
+    summary = describe(kind, actor_name, title)
+    url = f"{settings.base_url.rstrip('/')}/t/{thread_id}#post-{post_id}"
+    body = _(
+        "%(summary)s\n\nRead it here (sign-in required): %(url)s\n\n"
+        "Change how we mail you on your profile page.",
+        summary=summary,
+        url=url,
+    )
+    return _one_line(f"[{settings.site_name}] {summary}")[:300], body
+
+
+def _fan_out(session: Session, actor: User, thread, post, kind: str, recipients, exclude: set[int]) -> None:
+    """Notify every member that `recipients` (a SELECT of user ids) yields, but `exclude`, in a
+    fixed number of statements however many they are (set-based, never a row per watcher in Python):
+
+    1. a member with an unread notification of this kind in this thread has it counted up ("5 new
+       replies"), no new row and no new mail: one unread item per thread and kind;
+    2. the others, if their preference is "each" and SMTP is configured, get one mail;
+    3. and a new notification (marked mailed when it was)."""
     now = utcnow()
-    for user_id, kind in reasons.items():
-        recipient = recipients.get(user_id)
-        if recipient is None or recipient.status == UserStatus.deactivated:
-            continue
-        notification = Notification(
-            user_id=user_id,
-            kind=kind,
-            thread_id=thread.id,
-            post_id=post.id,
-            actor_id=actor.id,
-            created_at=now,
+    # Conditions on user_account, used inside the UPDATE's subquery and as the INSERTs' own WHERE.
+    eligible = (
+        User.id.in_(recipients),
+        User.status != UserStatus.deactivated.value,
+        User.id.not_in(list(exclude)),
+    )
+    unread_here = (
+        Notification.thread_id == thread.id,
+        Notification.kind == kind,
+        Notification.read_at.is_(None),
+    )
+    if kind != "new_thread":  # a thread just started has no notifications yet
+        session.execute(
+            update(Notification)
+            .where(*unread_here, Notification.user_id.in_(select(User.id).where(*eligible)))
+            .values(count=Notification.count + 1, actor_id=actor.id, created_at=now)
+            .execution_options(synchronize_session=False)
         )
-        if recipient.mail_preference == "each" and mail_configured():
-            _mail_one(session, recipient, actor, thread, post, kind)
-            notification.mailed_at = now
-        session.add(notification)
+    told = select(Notification.id).where(*unread_here, Notification.user_id == User.id).exists()
+    fresh = (*eligible, ~told)
+    mail = mail_configured()
+    if mail:
+        subject, body = _mail_text(kind, actor.display_name, thread.id, thread.title, post.id)
+        session.execute(
+            insert(OutboxMessage).from_select(
+                ["to_address", "subject", "body", "created_at", "attempts", "last_error"],
+                select(
+                    User.email,
+                    literal(subject),
+                    literal(body),
+                    literal(now, DateTime()),
+                    literal(0),
+                    literal(""),
+                ).where(*fresh, User.mail_preference == "each"),
+            )
+        )
+    mailed = null()
+    if mail:
+        mailed = case((User.mail_preference == "each", literal(now, DateTime())), else_=null())
+    session.execute(
+        insert(Notification).from_select(
+            ["user_id", "kind", "thread_id", "post_id", "actor_id", "created_at", "count", "mailed_at"],
+            select(
+                User.id,
+                literal(kind),
+                literal(thread.id),
+                literal(post.id),
+                literal(actor.id),
+                literal(now, DateTime()),
+                literal(1),
+                mailed,
+            ).where(*fresh),
+        )
+    )
 
 
 def deliver_one(
     session: Session, user: User, kind: str, thread_id: int, post_id: int, actor: User | None
 ) -> None:
-    """One notification for one member (saved searches), mailed per their preference."""
+    """One notification for one member (saved searches), mailed per their preference; counted into
+    their unread one of the same kind for that thread if there is one."""
     from app.forum.models import Thread
 
     now = utcnow()
+    existing = session.exec(
+        select(Notification).where(
+            Notification.user_id == user.id,
+            Notification.thread_id == thread_id,
+            Notification.kind == kind,
+            Notification.read_at.is_(None),
+        )
+    ).first()
+    if existing is not None:
+        existing.count += 1
+        existing.created_at = now
+        session.add(existing)
+        return
     notification = Notification(
         user_id=user.id,
         kind=kind,
@@ -121,47 +171,77 @@ def deliver_one(
     )
     if user.mail_preference == "each" and mail_configured():
         thread = session.get(Thread, thread_id)
-        settings = get_settings()
-        summary = describe(kind, actor.display_name if actor else "", thread.title)
-        url = f"{settings.base_url.rstrip('/')}/t/{thread_id}#post-{post_id}"
-        body = _(
-            "%(summary)s\n\nRead it here (sign-in required): %(url)s\n\n"
-            "Change how we mail you on your profile page.",
-            summary=summary,
-            url=url,
-        )
-        queue_mail(session, user.email, _one_line(f"[{settings.site_name}] {summary}")[:300], body)
+        actor_name = actor.display_name if actor else ""
+        subject, body = _mail_text(kind, actor_name, thread_id, thread.title, post_id)
+        queue_mail(session, user.email, subject, body)
         notification.mailed_at = now
     session.add(notification)
-
-
-def _add(reasons: dict[int, str], user_ids, kind: str) -> None:
-    for user_id in user_ids:
-        current = reasons.get(user_id)
-        if current is None or PRIORITY[kind] < PRIORITY[current]:
-            reasons[user_id] = kind
 
 
 def notify_new_thread(
     session: Session, actor: User, thread, post, jurisdiction_ids: list[int], handles: list[str]
 ) -> None:
-    reasons: dict[int, str] = {}
-    _add(reasons, _watchers(session, "sector", [thread.sector_id]), "new_thread")
-    _add(reasons, _watchers(session, "jurisdiction", jurisdiction_ids), "new_thread")
-    _add(reasons, _users_by_handle(session, handles), "mention")
-    _deliver(session, actor, thread, post, reasons)
+    """Mentions first (the more specific reason wins, once per member), then the watchers of the
+    sector or of any of the thread's jurisdictions."""
+    mentioned = _users_by_handle(session, handles) - {actor.id}
+    if mentioned:
+        _fan_out(session, actor, thread, post, "mention", list(mentioned), {actor.id})
+    watch_filter = (Watch.target_type == "sector") & (Watch.target_id == thread.sector_id)
+    if jurisdiction_ids:
+        watch_filter |= (Watch.target_type == "jurisdiction") & Watch.target_id.in_(jurisdiction_ids)
+    watchers = select(Watch.user_id).where(watch_filter)
+    _fan_out(session, actor, thread, post, "new_thread", watchers, mentioned | {actor.id})
 
 
 def notify_reply(session: Session, actor: User, thread, post, parent, handles: list[str]) -> None:
-    reasons: dict[int, str] = {}
-    _add(reasons, _watchers(session, "thread", [thread.id]), "watched_reply")
-    if parent is not None and parent.author_id:
-        _add(reasons, [parent.author_id], "reply")
-    _add(reasons, _users_by_handle(session, handles), "mention")
-    _deliver(session, actor, thread, post, reasons)
+    """A mention, else a reply to one's post, else a reply in a watched thread: one reason per
+    member, the most specific, in a fixed number of statements whatever the number of watchers."""
+    mentioned = _users_by_handle(session, handles) - {actor.id}
+    if mentioned:
+        _fan_out(session, actor, thread, post, "mention", list(mentioned), {actor.id})
+    replied_to = set()
+    if parent is not None and parent.author_id and parent.author_id != actor.id:
+        replied_to = {parent.author_id} - mentioned
+        if replied_to:
+            _fan_out(session, actor, thread, post, "reply", list(replied_to), {actor.id})
+    watchers = select(Watch.user_id).where(Watch.target_type == "thread", Watch.target_id == thread.id)
+    _fan_out(session, actor, thread, post, "watched_reply", watchers, mentioned | replied_to | {actor.id})
 
 
-def describe(kind: str, actor_name: str, title: str) -> str:
+def describe(kind: str, actor_name: str, title: str, count: int = 1) -> str:
+    """What a notification says; `count` > 1 when it stands for several events in one thread."""
+    if count > 1:
+        texts = {
+            "mention": ngettext(
+                "%(num)d mention of you in “%(title)s”, the latest by %(actor)s",
+                "%(num)d mentions of you in “%(title)s”, the latest by %(actor)s",
+                count,
+                actor=actor_name,
+                title=title,
+            ),
+            "reply": ngettext(
+                "%(num)d reply to your posts in “%(title)s”, the latest by %(actor)s",
+                "%(num)d replies to your posts in “%(title)s”, the latest by %(actor)s",
+                count,
+                actor=actor_name,
+                title=title,
+            ),
+            "watched_reply": ngettext(
+                "%(num)d new reply in “%(title)s”, the latest by %(actor)s",
+                "%(num)d new replies in “%(title)s”, the latest by %(actor)s",
+                count,
+                actor=actor_name,
+                title=title,
+            ),
+            "saved_search": ngettext(
+                "%(num)d new match for your saved searches in “%(title)s”",
+                "%(num)d new matches for your saved searches in “%(title)s”",
+                count,
+                title=title,
+            ),
+        }
+        if kind in texts:
+            return texts[kind]
     texts = {
         "mention": _("%(actor)s mentioned you in “%(title)s”"),
         "reply": _("%(actor)s replied to your post in “%(title)s”"),
@@ -176,19 +256,6 @@ def describe(kind: str, actor_name: str, title: str) -> str:
 def _one_line(text: str) -> str:
     # Mail headers: a title or name with a line break must not add headers.
     return " ".join(text.split())
-
-
-def _mail_one(session: Session, recipient: User, actor: User, thread, post, kind: str) -> None:
-    settings = get_settings()
-    url = f"{settings.base_url.rstrip('/')}/t/{thread.id}#post-{post.id}"
-    summary = describe(kind, actor.display_name, thread.title)
-    body = _(
-        "%(summary)s\n\nRead it here (sign-in required): %(url)s\n\n"
-        "Change how we mail you on your profile page.",
-        summary=summary,
-        url=url,
-    )
-    queue_mail(session, recipient.email, _one_line(f"[{settings.site_name}] {summary}")[:300], body)
 
 
 def send_digests(session: Session) -> int:
@@ -210,7 +277,7 @@ def send_digests(session: Session) -> int:
         if pending:
             base = settings.base_url.rstrip("/")
             lines = [
-                f"- {describe(n.kind, actor, title)}\n  {base}/t/{n.thread_id}#post-{n.post_id}"
+                f"- {describe(n.kind, actor, title, n.count)}\n  {base}/t/{n.thread_id}#post-{n.post_id}"
                 for n, actor, title in pending
             ]
             body = _("What is new for you:\n\n%(lines)s\n", lines="\n".join(lines))
@@ -310,6 +377,21 @@ def open_notification(session: Session, user: User, notification_id: int) -> Not
         raise NotFound(_("No such notification."))
     mark_read(session, user, notification_id)
     return notification
+
+
+def prune_read(session: Session, now: datetime | None = None) -> int:
+    """Delete the notifications read more than FORUM_NOTIFICATION_RETENTION_DAYS ago (never an
+    unread one); returns how many. Their posts and threads stay: only the reminder goes."""
+    days = get_settings().notification_retention_days
+    if not days:
+        return 0
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    result = session.execute(
+        delete(Notification)
+        .where(Notification.read_at.is_not(None), Notification.read_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def set_mail_preference(session: Session, user: User, preference: str) -> None:
