@@ -40,6 +40,8 @@ class Notification(SQLModel, table=True):
         Index("ix_notification_user_unread", "user_id", "read_at", "id"),
         # A thread's unread notifications for one member, without visiting the member's others.
         Index("ix_notification_user_thread_unread", "user_id", "thread_id", "read_at"),
+        # The list: latest activity first (a collapsed item moves up when it counts up).
+        Index("ix_notification_user_created", "user_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

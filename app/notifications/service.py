@@ -6,6 +6,7 @@ hidden later cannot leak through a notification or its mail."""
 from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, bindparam, case, delete, func, insert, literal, null, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from app.accounts.models import User, UserStatus
@@ -96,10 +97,31 @@ def _fan_out(session: Session, actor: User, thread, post, kind: str, recipients,
         Notification.read_at.is_(None),
     )
     if kind != "new_thread":  # a thread just started has no notifications yet
+        # Only each member's oldest such item counts up: a merge of two threads (or two replies
+        # committed at once on PostgreSQL) can leave two, and the count must not double.
+        other = aliased(Notification)
+        oldest = (
+            select(func.min(other.id))
+            .where(
+                other.thread_id == thread.id,
+                other.kind == kind,
+                other.read_at.is_(None),
+                other.user_id.in_(select(User.id).where(*eligible)),
+            )
+            .group_by(other.user_id)
+        )
+        # A daily-digest member hears of the new events in the next digest, even if an earlier
+        # one already listed this item; a member mailed "each" has had their one mail for it.
+        preference = select(User.mail_preference).where(User.id == Notification.user_id).scalar_subquery()
         session.execute(
             update(Notification)
-            .where(*unread_here, Notification.user_id.in_(select(User.id).where(*eligible)))
-            .values(count=Notification.count + 1, actor_id=actor.id, created_at=now)
+            .where(Notification.id.in_(oldest))
+            .values(
+                count=Notification.count + 1,
+                actor_id=actor.id,
+                created_at=now,
+                mailed_at=case((preference == "daily", null()), else_=Notification.mailed_at),
+            )
             .execution_options(synchronize_session=False)
         )
     told = select(Notification.id).where(*unread_here, Notification.user_id == User.id).exists()
@@ -299,7 +321,8 @@ def send_digests(session: Session) -> int:
 
 
 def list_notifications(session: Session, user: User, *, unmailed_only: bool = False, limit: int = 100):
-    """(notification, actor name, thread title), newest first: two joins, one query."""
+    """(notification, actor name, thread title), the latest activity first (an item counted up
+    moves to the top): two joins, one query."""
     from app.forum.models import Thread
 
     statement = (
@@ -307,7 +330,7 @@ def list_notifications(session: Session, user: User, *, unmailed_only: bool = Fa
         .join(Thread, Thread.id == Notification.thread_id)
         .outerjoin(User, User.id == Notification.actor_id)
         .where(Notification.user_id == user.id)
-        .order_by(Notification.id.desc())
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     )
     if unmailed_only:

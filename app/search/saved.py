@@ -65,7 +65,8 @@ def notify_new_matches(session: Session) -> int:
         .where(SavedSearch.last_post_id < newest, User.status == UserStatus.active)
     ).all()
     # One notification per member and post, however many of their searches match it, and none for
-    # a post they were already notified of (a reply to them, a mention).
+    # a post they were already notified of (a reply to them, a mention, a reply in a thread they
+    # watch).
     told: set[tuple[int, int]] = set()
     for saved, user in rows:
         try:
@@ -82,8 +83,26 @@ def notify_new_matches(session: Session) -> int:
                     )
                 ).all()
             )
+        # An unread "new replies" item in a watched thread stands for every post after its first
+        # (it counts them up, keeping only the first post's id): those posts are told already.
+        watched_from = dict(
+            session.exec(
+                select(Notification.thread_id, func.min(Notification.post_id))
+                .where(
+                    Notification.user_id == user.id,
+                    Notification.kind == "watched_reply",
+                    Notification.read_at.is_(None),
+                    Notification.thread_id.in_({hit.thread_id for hit in hits}),
+                )
+                .group_by(Notification.thread_id)
+            ).all()
+            if hits
+            else []
+        )
         for hit in hits:
             if (user.id, hit.post_id) in told:
+                continue
+            if hit.post_id >= (watched_from.get(hit.thread_id) or hit.post_id + 1):
                 continue
             told.add((user.id, hit.post_id))
             deliver_one(session, user, "saved_search", hit.thread_id, hit.post_id, actor=None)

@@ -22,8 +22,11 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("notification") as batch_op:
         batch_op.add_column(sa.Column("count", sa.Integer(), nullable=False, server_default="1"))
+        # The list shows the latest activity first: a collapsed item moves up when it counts up.
+        batch_op.create_index("ix_notification_user_created", ["user_id", "created_at"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("notification") as batch_op:
+        batch_op.drop_index("ix_notification_user_created")
         batch_op.drop_column("count")

@@ -177,3 +177,66 @@ def test_the_profile_says_why_no_mail_is_sent(signed_in, settings, expert):
     assert "no mail server is configured" in client.get("/profile").text
     settings.smtp_url = "smtp://127.0.0.1:1"
     assert "no mail server is configured" not in client.get("/profile").text
+
+
+def test_a_counted_up_item_moves_to_the_top_and_a_doubled_one_does_not_double(database, expert, moderator):
+    first, second = (
+        make_thread(database, expert, title="First"),
+        make_thread(database, expert, title="Second"),
+    )
+    watcher = make_user(database)
+    with database.unit_of_work() as session:
+        for thread in (first, second):
+            notifications.watch(session, watcher, "thread", thread.id)
+    make_reply(database, moderator, first)
+    make_reply(database, moderator, second)
+    make_reply(database, moderator, first)
+    with database.unit_of_work(write=False) as session:
+        listed = notifications.list_notifications(session, watcher)
+    assert [(title, n.count) for n, _actor, title in listed] == [("First", 2), ("Second", 1)]
+    # Two unread items of one kind in one thread (as a merge of threads leaves): one counts up.
+    with database.unit_of_work() as session:
+        session.add(Notification(user_id=watcher.id, kind="watched_reply", thread_id=second.id, count=4))
+    make_reply(database, moderator, second)
+    assert sorted(c for kind, c, unread in _items(database, watcher) if unread) == [2, 2, 4]
+
+
+def test_a_daily_digest_hears_of_what_was_counted_up_after_it(database, settings, expert, moderator):
+    settings.smtp_url = "smtp://127.0.0.1:1"
+    thread = make_thread(database, expert, title="Digest thread")
+    member = make_user(database)
+    with database.unit_of_work() as session:
+        notifications.set_mail_preference(session, member, "daily")
+        notifications.watch(session, member, "thread", thread.id)
+    make_reply(database, moderator, thread)
+    with database.unit_of_work() as session:
+        assert notifications.send_digests(session) == 1
+        session.execute(
+            update(User).where(User.id == member.id).values(digest_sent_at=utcnow() - timedelta(days=1))
+        )
+    make_reply(database, moderator, thread)
+    with database.unit_of_work() as session:
+        assert notifications.send_digests(session) == 1
+    with database.unit_of_work(write=False) as session:
+        bodies = session.exec(
+            select(OutboxMessage.body)
+            .where(OutboxMessage.to_address == member.email)
+            .order_by(OutboxMessage.id)
+        ).all()
+    assert len(bodies) == 2 and "2 new replies in “Digest thread”" in bodies[1]
+
+
+def test_a_saved_search_is_not_told_again_of_a_reply_counted_in_a_watched_thread(database, expert, moderator):
+    from app.search import saved
+
+    thread = make_thread(database, expert, title="Insulin in free zones")
+    watcher = make_user(database)
+    with database.unit_of_work() as session:
+        notifications.watch(session, watcher, "thread", thread.id)
+        saved.save(session, watcher, "consignment")
+        saved.notify_new_matches(session)  # brings the search up to date
+    make_reply(database, moderator, thread, "The consignment went through the zone.")
+    make_reply(database, moderator, thread, "A second consignment followed.")
+    with database.unit_of_work() as session:
+        saved.notify_new_matches(session)
+    assert _items(database, watcher) == [("watched_reply", 2, True)]
