@@ -544,6 +544,7 @@ def thread_page(
     if reader.unread_here:
         notifications.mark_thread_notifications_read_later(session, user, thread.id)
     can_moderate = moderation_permissions.can_moderate_sector(session, user, thread.sector_id)
+    choices = taxonomy.choices(session) if can_moderate else None
     posts_html = fragments.render_posts(
         templates.env,
         posts,
@@ -577,8 +578,8 @@ def thread_page(
                 else reader.unread_notifications
             ),
             # The moderator tools' choices, loaded only for those who see the tools.
-            "sectors": taxonomy.list_sectors(session) if can_moderate else [],
-            "jurisdictions": taxonomy.list_jurisdictions(session) if can_moderate else [],
-            "instruments": taxonomy.list_instruments(session) if can_moderate else [],
+            "sectors": choices.sectors if choices else [],
+            "jurisdictions": choices.jurisdictions if choices else [],
+            "instruments": choices.instruments if choices else [],
         },
     )

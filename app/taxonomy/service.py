@@ -260,3 +260,34 @@ def maps(session: Session) -> TaxonomyMaps:
         )
 
     return kept(session, ("taxonomy-maps",), load)
+
+
+@dataclass(frozen=True)
+class TaxonomyChoices:
+    """The sectors, jurisdictions and instruments a form offers (not archived), in the order of
+    list_sectors, list_jurisdictions and list_instruments, as shared immutable rows."""
+
+    sectors: list[SectorRow]
+    jurisdictions: list[JurisdictionRow]
+    instruments: list[InstrumentRow]
+
+
+def choices(session: Session) -> TaxonomyChoices:
+    """Kept like maps(): a moderator's thread page offers some 260 jurisdictions, and loading them
+    as ORM objects on every view cost more than the rest of the page's queries together."""
+
+    def load() -> TaxonomyChoices:
+        taxonomy = maps(session)
+        live = lambda rows: [row for row in rows.values() if not row.archived]  # noqa: E731
+        return TaxonomyChoices(
+            sectors=sorted(live(taxonomy.sectors), key=lambda s: (s.position, s.name)),
+            # Regions before countries (kind DESC), then by name; undated instruments first.
+            jurisdictions=sorted(
+                sorted(live(taxonomy.jurisdictions), key=lambda j: j.name), key=lambda j: j.kind, reverse=True
+            ),
+            instruments=sorted(
+                live(taxonomy.instruments), key=lambda i: (i.year is not None, i.year or 0, i.name)
+            ),
+        )
+
+    return kept(session, ("taxonomy-choices",), load)

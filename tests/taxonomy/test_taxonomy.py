@@ -89,3 +89,20 @@ def test_experts_cannot_edit_the_taxonomy(signed_in, expert):
         "/admin/taxonomy/sector", data={"name": "Mine", "csrf_token": csrf_from(client.get("/profile").text)}
     )
     assert response.status_code == 403
+
+
+def test_the_kept_choices_are_the_forms_lists(database):
+    """The moderator tools read the taxonomy from the kept rows: the same entries, same order."""
+    from app.taxonomy import service as taxonomy
+
+    with database.unit_of_work(write=False) as session:
+        kept = taxonomy.choices(session)
+        assert [s.id for s in kept.sectors] == [s.id for s in taxonomy.list_sectors(session)]
+        assert [i.id for i in kept.instruments] == [i.id for i in taxonomy.list_instruments(session)]
+        listed = taxonomy.list_jurisdictions(session)
+        assert {j.id for j in kept.jurisdictions} == {j.id for j in listed}
+        # Regions first, then countries, each by name (byte order; PostgreSQL's collation may
+        # place accented names elsewhere within a kind, so compare the kinds' order there).
+        assert [j.kind for j in kept.jurisdictions] == [j.kind for j in listed]
+        if database.is_sqlite:
+            assert [j.id for j in kept.jurisdictions] == [j.id for j in listed]
