@@ -193,6 +193,30 @@ def wait_until_up(port: int, server: subprocess.Popen, log: Path) -> None:
     fail(f"the server did not answer /healthz within 60 s:\n{log.read_text()[-3000:]}")
 
 
+def ensure_static_file() -> bool:
+    """The ~20 KB static file that is the ceiling; True when this run created it (and must remove it)."""
+    if STATIC_FILE.exists():
+        return False
+    line = "Static ceiling for bench/load.py: a plain file served by the same server.\n"
+    STATIC_FILE.write_text(line * (20 * 1024 // len(line)))
+    return True
+
+
+def start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
+    """`forum serve --workers 2` in its own process group, logging to `log`, answering /healthz."""
+    with log.open("w") as log_file:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--workers", "2", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    wait_until_up(port, server, log)
+    return server
+
+
 def check_page(port: int, page: Page, cookie: str) -> None:
     """One plain request first: a redirect to /login or an error would make wrk measure nothing useful."""
     status, headers, body = request(port, "GET", page.path, cookie)
@@ -436,22 +460,9 @@ def main() -> None:
     server = None
     try:
         seed_seconds, reused = prepare(data_dir, env, args.threads, args.posts, args.seed)
-        if not STATIC_FILE.exists():
-            line = "Static ceiling for bench/load.py: a plain file served by the same server.\n"
-            STATIC_FILE.write_text(line * (20 * 1024 // len(line)))
-            created_static = True
+        created_static = ensure_static_file()
         pages, email = pick_pages(data_dir / "forum.db", "/static/" + STATIC_FILE.name)
-        log = data_dir / "bench-server.log"
-        with log.open("w") as log_file:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "app", "serve", "--workers", "2", "--port", str(port)],
-                env=env,
-                cwd=ROOT,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        wait_until_up(port, server, log)
+        server = start_server(env, port, data_dir / "bench-server.log")
         cookie = sign_in(port, email)
         for page in pages:
             check_page(port, page, cookie)

@@ -24,7 +24,6 @@ import os
 import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -81,9 +80,8 @@ def prepare(url: str) -> dict:
                 )
             ).all()
         )
-        # Two experts read, as in bench/load.py (a moderator's page also carries the tools).
-        reader = experts[0]
-        others = [row for row in experts[2:]]
+        # An expert reads, as in bench/load.py (a moderator's page also carries the tools).
+        reader, others = experts[0], experts[1:]
         watchers = [row.id for row in others[:WATCHERS]]
         writers = [row.email for row in others[-WRITERS:]]
         elsewhere = [
@@ -222,21 +220,8 @@ def run(engine_name: str, args) -> dict:
             if made.returncode != 0:
                 load.fail(f"forum token create failed:\n{made.stderr}")
             tokens.append(made.stdout.strip().split()[-1])
-        if not load.STATIC_FILE.exists():
-            line = "Static ceiling for bench/load.py: a plain file served by the same server.\n"
-            load.STATIC_FILE.write_text(line * (20 * 1024 // len(line)))
-            created_static = True
-        log = data_dir / "bench-server.log"
-        with log.open("w") as log_file:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "app", "serve", "--workers", "2", "--port", str(port)],
-                env=env,
-                cwd=ROOT,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        load.wait_until_up(port, server, log)
+        created_static = load.ensure_static_file()
+        server = load.start_server(env, port, data_dir / "bench-server.log")
         path = f"/t/{plan['thread_id']}"
         pages = []
         rounds: dict[str, list] = {}

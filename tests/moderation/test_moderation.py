@@ -483,3 +483,14 @@ def test_a_garbled_flat_cursor_is_400(app, database, scene, expert):
         f"/api/v1/threads/{scene['thread'].id}/posts", params={"flat": "true", "cursor": encode_cursor(["x"])}
     )
     assert response.status_code == 400
+
+
+def test_the_moderator_tools_offer_the_taxonomy_with_the_threads_own_chosen(
+    signed_in, database, moderator, expert
+):
+    thread = make_thread(database, expert, sector="tobacco", jurisdictions=["FR"], instruments=["untoc"])
+    page = signed_in(moderator).get(f"/t/{thread.id}").text
+    assert '<option value="tobacco" selected>' in page
+    assert '<option value="FR" selected>' in page and '<option value="KE">' in page
+    assert 'id="retag-untoc" name="instruments" value="untoc" checked' in page
+    assert 'id="retag-jurisdictions"' not in signed_in(expert).get(f"/t/{thread.id}").text
