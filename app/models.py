@@ -2,6 +2,7 @@
 
 from app.accounts.models import ApiToken, Invitation, PasswordReset, User, UserSession
 from app.attachments.models import Attachment, AttachmentJurisdiction, AttachmentTag
+from app.audit import AuditEntry
 from app.forum.models import (
     Bookmark,
     Draft,
@@ -13,7 +14,7 @@ from app.forum.models import (
     ThreadJurisdiction,
     ThreadTag,
 )
-from app.moderation.models import AuditEntry, Flag, ModeratorSector
+from app.moderation.models import Flag, ModeratorSector
 from app.notifications.models import Notification, OutboxMessage, Watch
 from app.ratelimit import RateLimitHit
 from app.search.models import SavedSearch

@@ -18,11 +18,11 @@ from app.accounts import permissions
 from app.accounts.countries import is_country
 from app.accounts.models import ApiToken, Invitation, PasswordReset, Role, User, UserSession, UserStatus
 from app.accounts.passwords import password_problem
+from app.audit import record
 from app.config import get_settings
 from app.db import write_soon
 from app.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthorized, ValidationFailed
 from app.i18n import _
-from app.moderation.audit import record
 from app.notifications.mail import queue_mail
 from app.security import burn_password_check, hash_password, new_token, token_hash, verify_password
 from app.timeutil import utcnow

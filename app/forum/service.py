@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from app.accounts.models import User
 from app.accounts.permissions import is_admin
+from app.audit import record
 from app.cache import bump, kept
 from app.db import write_soon
 from app.errors import Conflict, Forbidden, Invalid, NotFound, ValidationFailed
@@ -33,7 +34,6 @@ from app.forum.models import (
 )
 from app.forum.schemas import ThreadCreate
 from app.i18n import _
-from app.moderation.audit import record
 from app.notifications import service as notifications
 from app.pagination import cursor_int, decode_cursor, encode_cursor
 from app.sanitize import render_markdown

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from app.accounts.models import Invitation, User, UserStatus
 from app.accounts.permissions import is_admin, is_moderator
 from app.attachments.models import AttachmentTag
+from app.audit import AuditEntry, record
 from app.errors import Conflict, Forbidden, Invalid, NotFound, ValidationFailed
 from app.forum import service as forum
 from app.forum.models import (
@@ -28,8 +29,7 @@ from app.forum.models import (
 )
 from app.i18n import _
 from app.moderation import permissions
-from app.moderation.audit import record
-from app.moderation.models import AuditEntry, Flag
+from app.moderation.models import Flag
 from app.notifications.models import Notification, Watch
 from app.pagination import cursor_int, decode_cursor, encode_cursor
 from app.search import index as search_index

@@ -11,11 +11,11 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.accounts.permissions import is_moderator
 from app.attachments.models import Attachment
+from app.audit import AuditEntry
 from app.cache import kept
 from app.errors import NotFound
 from app.forum.models import Post, PostState, Thread, ThreadInstrument, ThreadJurisdiction, ThreadTag
 from app.i18n import _
-from app.moderation.models import AuditEntry
 from app.search.index import KINDS, meta_token
 from app.search.language import fold
 from app.search.query import Query, QueryError

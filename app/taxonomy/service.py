@@ -9,10 +9,10 @@ from sqlmodel import Session, select
 
 from app.accounts import permissions
 from app.accounts.models import User
+from app.audit import record
 from app.cache import kept
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
-from app.moderation.audit import record
 from app.search.index import reindex_entry
 from app.taxonomy.models import Instrument, Jurisdiction, Sector, Tag
 

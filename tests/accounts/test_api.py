@@ -110,7 +110,7 @@ def test_admin_changes_a_role_and_it_is_audited(anonymous, database, admin, expe
     assert response.status_code == 200 and response.json()["role"] == "moderator"
     from sqlmodel import select
 
-    from app.moderation.models import AuditEntry
+    from app.audit import AuditEntry
 
     with database.unit_of_work(write=False) as session:
         entries = session.exec(select(AuditEntry).where(AuditEntry.action == "user.role")).all()

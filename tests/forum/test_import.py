@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
+from app.audit import AuditEntry
 from app.forum.importer import import_archive
 from app.forum.models import Post, Thread
-from app.moderation.models import AuditEntry
 from tests.factories import make_thread, make_token
 from tests.live import cli_process
 

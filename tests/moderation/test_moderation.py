@@ -7,9 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
+from app.audit import AuditEntry
 from app.forum.models import Post, Thread
 from app.moderation import service as moderation
-from app.moderation.models import AuditEntry
 from app.notifications.models import Notification, OutboxMessage
 from tests.conftest import csrf_from
 from tests.factories import make_reply, make_thread, make_token, make_user

@@ -2,7 +2,7 @@
 
 from sqlmodel import func, select
 
-from app.moderation.models import AuditEntry
+from app.audit import AuditEntry
 from app.taxonomy.models import Jurisdiction, Sector
 from app.taxonomy.service import normalise_tag, parse_tags
 from tests.conftest import csrf_from
