@@ -13,8 +13,23 @@ from collections.abc import Callable
 from threading import Lock
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlalchemy import BigInteger, select, update
+from sqlmodel import Field, Session, SQLModel
+
+
+class ForumVersion(SQLModel, table=True):
+    """One row, bumped in the same transaction as every write that can change a value kept here (a
+    new post; anything recorded in the audit log). On PostgreSQL its row lock makes the numbers
+    follow commit order, which ids taken at INSERT do not."""
+
+    __tablename__ = "forum_version"
+
+    id: int = Field(default=1, primary_key=True)
+    value: int = Field(default=0, sa_type=BigInteger)
+
+
+# Every LRU made, so that clearing them all (tests) needs to know none of their modules.
+_ALL: list["LRU"] = []
 
 
 class LRU:
@@ -24,6 +39,7 @@ class LRU:
         self.size = size
         self._items: OrderedDict = OrderedDict()
         self._lock = Lock()
+        _ALL.append(self)
 
     def get(self, key):
         with self._lock:
@@ -52,8 +68,6 @@ KEPT = LRU(64)
 
 def bump(session: Session) -> None:
     """Move the forum's version, in the caller's transaction (see the module docstring)."""
-    from app.forum.models import ForumVersion
-
     session.execute(update(ForumVersion).where(ForumVersion.id == 1).values(value=ForumVersion.value + 1))
     session.info.pop("forum_version", None)
 
@@ -65,8 +79,6 @@ def forum_version(session: Session) -> int:
     after it."""
     if not session.info.get("writes", True) and "forum_version" in session.info:
         return session.info["forum_version"]
-    from app.forum.models import ForumVersion
-
     version = session.execute(select(ForumVersion.value).where(ForumVersion.id == 1)).scalar() or 0
     session.info["forum_version"] = version
     return version
@@ -85,7 +97,5 @@ def kept(session: Session, key: tuple, compute: Callable[[], Any]) -> Any:
 
 def clear_all() -> None:
     """For tests: each test's database starts again from the same ids."""
-    from app.forum import fragments
-
-    KEPT.clear()
-    fragments.POSTS.clear()
+    for cache in _ALL:
+        cache.clear()

@@ -3,6 +3,7 @@
 from app.accounts.models import ApiToken, Invitation, PasswordReset, User, UserSession
 from app.attachments.models import Attachment, AttachmentJurisdiction, AttachmentTag
 from app.audit import AuditEntry
+from app.cache import ForumVersion
 from app.forum.models import (
     Bookmark,
     Draft,
@@ -29,6 +30,7 @@ __all__ = [
     "Bookmark",
     "Draft",
     "Flag",
+    "ForumVersion",
     "Instrument",
     "Invitation",
     "Jurisdiction",

@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.timeutil import utcnow
@@ -134,14 +134,3 @@ class Bookmark(SQLModel, table=True):
     user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
     post_id: int = Field(foreign_key="post.id", primary_key=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
-
-
-class ForumVersion(SQLModel, table=True):
-    """One row, bumped in the same transaction as every write that can change a value kept by
-    app.cache (a new post; anything recorded in the audit log). On PostgreSQL its row lock makes
-    the numbers follow commit order, which ids taken at INSERT do not."""
-
-    __tablename__ = "forum_version"
-
-    id: int = Field(default=1, primary_key=True)
-    value: int = Field(default=0, sa_type=BigInteger)
