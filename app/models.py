@@ -1,6 +1,6 @@
 """Every table, imported in one place for alembic and for create_all in tools."""
 
-from app.accounts.models import ApiToken, Invitation, PasswordReset, User, UserSession
+from app.accounts.models import ApiToken, Invitation, ModeratorSector, PasswordReset, User, UserSession
 from app.attachments.models import Attachment, AttachmentJurisdiction, AttachmentTag
 from app.audit import AuditEntry
 from app.cache import ForumVersion
@@ -15,7 +15,7 @@ from app.forum.models import (
     ThreadJurisdiction,
     ThreadTag,
 )
-from app.moderation.models import Flag, ModeratorSector
+from app.moderation.models import Flag
 from app.notifications.models import Notification, OutboxMessage, Watch
 from app.ratelimit import RateLimitHit
 from app.search.models import SavedSearch

@@ -116,3 +116,12 @@ class PasswordReset(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
     expires_at: datetime = Field(sa_type=DateTime())
     used_at: datetime | None = Field(default=None, sa_type=DateTime())
+
+
+class ModeratorSector(SQLModel, table=True):
+    """A moderator with rows here acts only in these sectors; one without rows, in all."""
+
+    __tablename__ = "moderator_sector"
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    sector_id: int = Field(foreign_key="sector.id", primary_key=True, ondelete="CASCADE")

@@ -643,10 +643,8 @@ def _other_user(session: Session, admin: User, user_id: int) -> User:
 
 def _moderatable_user(session: Session, actor: User, user_id: int) -> User:
     """Moderators suspend members; nobody moderates an administrator, nor themselves."""
-    from app.moderation.permissions import check_can_act_on_user
-
     user = get_user(session, user_id)
-    check_can_act_on_user(actor, user)
+    permissions.check_can_act_on_user(actor, user)
     return user
 
 

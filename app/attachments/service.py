@@ -11,7 +11,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from app.accounts.models import User
-from app.accounts.permissions import is_moderator
+from app.accounts.permissions import can_moderate_sector, is_moderator
 from app.attachments.detect import detect
 from app.attachments.extract import extract_text
 from app.attachments.models import Attachment, AttachmentJurisdiction, AttachmentTag, DocumentKind
@@ -54,8 +54,6 @@ def _check_language(language: str) -> str:
 
 
 def _moderates(session: Session, user: User, post: Post) -> bool:
-    from app.moderation.permissions import can_moderate_sector
-
     thread = session.get(Thread, post.thread_id)
     return can_moderate_sector(session, user, thread.sector_id)
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
+from app.accounts.permissions import can_moderate_sector
 from app.cache import kept
 from app.db import SessionDep, sqlite_reads_inline
 from app.deps import CsrfProtected, CurrentUser
@@ -14,7 +15,6 @@ from app.errors import AppError, ValidationFailed
 from app.forum import fragments, service
 from app.forum.schemas import ThreadCreate
 from app.i18n import _
-from app.moderation import permissions as moderation_permissions
 from app.notifications import service as notifications
 from app.sanitize import render_markdown
 from app.search.saved import check_after_write
@@ -543,7 +543,7 @@ def thread_page(
     service.mark_thread_read(session, user, thread, reader.last_read_post_id)
     if reader.unread_here:
         notifications.mark_thread_notifications_read_later(session, user, thread.id)
-    can_moderate = moderation_permissions.can_moderate_sector(session, user, thread.sector_id)
+    can_moderate = can_moderate_sector(session, user, thread.sector_id)
     choices = taxonomy.choices(session) if can_moderate else None
     posts_html = fragments.render_posts(
         templates.env,

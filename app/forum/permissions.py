@@ -9,7 +9,7 @@ from app.i18n import _
 
 def can_reply(user: User | None, thread: Thread, moderates: bool = False) -> bool:
     """Locked threads take no replies, except from the sector's moderators (who may need to explain
-    the lock). `moderates`: whether the user moderates the thread's sector (moderation.permissions)."""
+    the lock). `moderates`: whether the user moderates the thread's sector (accounts.permissions)."""
     return user is not None and (not thread.locked or moderates)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import and_, bindparam, case, delete, func, or_, text, tuple_, u
 from sqlmodel import Session, select
 
 from app.accounts.models import User
-from app.accounts.permissions import is_admin
+from app.accounts.permissions import can_moderate_sector, is_admin
 from app.audit import record
 from app.cache import bump, kept
 from app.db import write_soon
@@ -216,8 +216,6 @@ def _add_post(
 
 
 def moderates_thread(session: Session, user: User | None, thread: Thread) -> bool:
-    from app.moderation.permissions import can_moderate_sector
-
     return can_moderate_sector(session, user, thread.sector_id)
 
 

@@ -1,4 +1,4 @@
-"""Moderation's own tables: flags on posts and the sectors a moderator is scoped to."""
+"""Moderation's own table: flags on posts."""
 
 from datetime import datetime
 
@@ -26,12 +26,3 @@ class Flag(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_type=DateTime())
     resolution: str = Field(default="", max_length=20)  # hidden | dismissed
     resolver_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
-
-
-class ModeratorSector(SQLModel, table=True):
-    """A moderator with rows here acts only in these sectors; one without rows, in all."""
-
-    __tablename__ = "moderator_sector"
-
-    user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
-    sector_id: int = Field(foreign_key="sector.id", primary_key=True, ondelete="CASCADE")

@@ -12,8 +12,14 @@ from sqlalchemy import delete, func, insert, literal, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from app.accounts.models import Invitation, User, UserStatus
-from app.accounts.permissions import is_admin, is_moderator
+from app.accounts.models import Invitation, ModeratorSector, User, UserStatus
+from app.accounts.permissions import (
+    check_can_manage_users,
+    check_can_moderate_sector,
+    is_admin,
+    is_moderator,
+    moderated_sector_ids,
+)
 from app.attachments.models import AttachmentTag
 from app.audit import AuditEntry, record
 from app.errors import Conflict, Forbidden, Invalid, NotFound, ValidationFailed
@@ -34,7 +40,7 @@ from app.notifications.models import Notification, Watch
 from app.pagination import cursor_int, decode_cursor, encode_cursor
 from app.search import index as search_index
 from app.taxonomy import service as taxonomy
-from app.taxonomy.models import Instrument, Jurisdiction, Tag
+from app.taxonomy.models import Instrument, Jurisdiction, Sector, Tag
 from app.timeutil import utcnow
 
 FLAG_REASONS = ("off_topic", "inappropriate", "confidential", "spam", "other")
@@ -51,7 +57,7 @@ def _thread_for_moderation(session: Session, user: User, thread_id: int) -> Thre
     thread = session.get(Thread, thread_id)
     if thread is None or thread.merged_into_id is not None:
         raise NotFound(_("No such thread."))
-    permissions.check_can_moderate_sector(session, user, thread.sector_id)
+    check_can_moderate_sector(session, user, thread.sector_id)
     return thread
 
 
@@ -60,7 +66,7 @@ def _post_for_moderation(session: Session, user: User, post_id: int) -> tuple[Po
     if post is None:
         raise NotFound(_("No such post."))
     thread = session.get(Thread, post.thread_id)
-    permissions.check_can_moderate_sector(session, user, thread.sector_id)
+    check_can_moderate_sector(session, user, thread.sector_id)
     return post, thread
 
 
@@ -107,7 +113,7 @@ def open_reports(session: Session, user: User) -> list[ReportGroup]:
         .where(Flag.resolved_at.is_(None), Post.state != PostState.deleted)
         .order_by(Flag.created_at, Flag.id)
     )
-    sectors = permissions.moderated_sector_ids(session, user)
+    sectors = moderated_sector_ids(session, user)
     if sectors is not None:
         statement = statement.where(Thread.sector_id.in_(sectors))
     rows = session.exec(statement).all()
@@ -276,7 +282,7 @@ def unpin_thread(session: Session, user: User, thread_id: int, reason: str = "")
 def move_thread(session: Session, user: User, thread_id: int, sector_slug: str, reason: str = "") -> bool:
     thread = _thread_for_moderation(session, user, thread_id)
     sector = taxonomy.sector_by_slug(session, sector_slug)
-    permissions.check_can_moderate_sector(session, user, sector.id)
+    check_can_moderate_sector(session, user, sector.id)
     if sector.id == thread.sector_id:
         return False
     before = thread.sector_id
@@ -584,8 +590,6 @@ class AuditFilters:
 def audit_entries(
     session: Session, user: User, filters: AuditFilters, cursor: str | None = None, limit: int = 100
 ) -> tuple[list[tuple[AuditEntry, User | None]], str | None]:
-    from app.accounts.permissions import check_can_manage_users
-
     check_can_manage_users(user)
     statement = select(AuditEntry, User).outerjoin(User, User.id == AuditEntry.actor_id)
     if filters.actor:
@@ -672,7 +676,7 @@ def dashboard(session: Session, user: User) -> Dashboard:
         .order_by(AuditEntry.id.desc())
         .limit(10)
     )
-    sectors = permissions.moderated_sector_ids(session, user)
+    sectors = moderated_sector_ids(session, user)
     if sectors is not None:
         # A scoped moderator sees what was hidden in their own sectors only.
         hidden_statement = (
@@ -703,10 +707,6 @@ def dashboard(session: Session, user: User) -> Dashboard:
 
 def set_moderator_sectors(session: Session, admin: User, user_id: int, sector_slugs: list[str]) -> list[str]:
     """Scope a moderator to some sectors (none: every sector). Administrators only."""
-    from app.accounts.permissions import check_can_manage_users
-    from app.moderation.models import ModeratorSector
-    from app.taxonomy.models import Sector
-
     check_can_manage_users(admin)
     target = session.get(User, user_id)
     if target is None:
