@@ -25,6 +25,8 @@ from app.forum import pages as forum_pages
 from app.i18n import _
 from app.moderation import api as moderation_api
 from app.moderation import pages as moderation_pages
+from app.notifications import api as notifications_api
+from app.notifications import pages as notifications_pages
 from app.pages import router as site_pages
 from app.search import api as search_api
 from app.search import pages as search_pages
@@ -139,9 +141,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(site_pages, include_in_schema=False)
     # The most visited pages first: routes are matched in order. No forum path is also an account path.
     app.include_router(forum_pages.router, include_in_schema=False)
+    app.include_router(notifications_pages.router, include_in_schema=False)
     app.include_router(accounts_pages.router, include_in_schema=False)
     app.include_router(accounts_api.router, prefix="/api/v1")
     app.include_router(forum_api.router, prefix="/api/v1")
+    app.include_router(notifications_api.router, prefix="/api/v1")
     app.include_router(taxonomy_pages.router, include_in_schema=False)
     app.include_router(moderation_pages.router, include_in_schema=False)
     app.include_router(attachments_pages.router, include_in_schema=False)

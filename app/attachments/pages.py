@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 
 from app.attachments import service
-from app.attachments.api import download_response, upload_files
 from app.attachments.models import DOCUMENT_KIND_LABELS
+from app.attachments.transfer import download_response, upload_files
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
 from app.errors import AppError, NotFound

@@ -1,4 +1,4 @@
-"""/api/v1 routes for threads, posts, drafts, bookmarks, watching, notifications and taxonomy."""
+"""/api/v1 routes for threads, posts, drafts, bookmarks and taxonomy."""
 
 from typing import Annotated
 
@@ -8,10 +8,9 @@ from fastapi.responses import JSONResponse
 from app.accounts.models import User
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
-from app.errors import Invalid
 from app.forum import service
+from app.forum.reads import author_read, post_read, thread_read
 from app.forum.schemas import (
-    AuthorRead,
     DraftIn,
     InstrumentRead,
     JurisdictionRead,
@@ -20,12 +19,10 @@ from app.forum.schemas import (
     PreviewIn,
     ReplyCreate,
     RevisionRead,
-    TaxonRead,
     ThreadCreate,
     ThreadDetail,
     ThreadRead,
 )
-from app.notifications import service as notifications
 from app.openapi import COMMON_ERRORS, error_responses
 from app.sanitize import render_markdown
 from app.search.saved import check_after_write
@@ -33,69 +30,6 @@ from app.taxonomy import service as taxonomy
 from app.timeutil import iso
 
 router = APIRouter(tags=["forum"], dependencies=[CsrfProtected], responses=COMMON_ERRORS)
-
-
-def author_read(user: User | None) -> AuthorRead | None:
-    return AuthorRead.model_validate(user) if user else None
-
-
-def post_read(
-    post, author: User | None, body_visible: bool, attachments: list | None = None, viewer: User | None = None
-) -> PostRead:
-    """To a viewer who may not see it, a hidden or deleted post is a placeholder: state kept,
-    text and attachments null."""
-    return PostRead(
-        id=post.id,
-        thread_id=post.thread_id,
-        parent_id=post.parent_id,
-        depth=post.depth,
-        author=author_read(author),
-        body=post.body if body_visible else None,
-        body_html=post.body_html if body_visible else None,
-        revision=post.revision,
-        state=post.state,
-        # The reason for hiding is for moderators (who see the post) and the post's own author.
-        hidden_reason=post.hidden_reason
-        if post.state == "hidden" and (body_visible or (viewer is not None and viewer.id == post.author_id))
-        else None,
-        created_at=post.created_at,
-        edited_at=post.edited_at,
-        attachments=[
-            {
-                "id": a.id,
-                "filename": a.filename,
-                "content_type": a.content_type,
-                "size": a.size,
-                "kind": a.kind,
-                "download_url": f"/api/v1/attachments/{a.id}/download",
-            }
-            for a in attachments or []
-        ]
-        if body_visible
-        else None,
-    )
-
-
-def thread_read(view: service.ThreadView, cls=ThreadRead, **extra):
-    thread = view.thread
-    return cls(
-        id=thread.id,
-        title=thread.title,
-        slug=thread.slug,
-        url=service.thread_url(thread),
-        sector=TaxonRead.model_validate(view.sector),
-        jurisdictions=[JurisdictionRead.model_validate(j) for j in view.jurisdictions],
-        instruments=[InstrumentRead.model_validate(i) for i in view.instruments],
-        tags=view.tags,
-        author=author_read(view.author),
-        created_at=thread.created_at,
-        last_activity_at=thread.last_activity_at,
-        reply_count=thread.reply_count,
-        locked=thread.locked,
-        pinned=thread.pinned,
-        unread=view.unread,
-        **extra,
-    )
 
 
 @router.get("/sectors")
@@ -286,52 +220,6 @@ def bookmarks(session: SessionDep, user: CurrentUser):
         for mark, post, thread, _author in service.list_bookmarks(session, user)
     ]
     return {"items": items, "next_cursor": None}
-
-
-def _watch_target(session, target_type: str, key: str) -> int:
-    if target_type == "thread":
-        if not key.isdecimal():
-            raise Invalid("Not a thread id.")
-        return service.get_thread(session, None, int(key)).id
-    if target_type == "sector":
-        return taxonomy.sector_by_slug(session, key).id
-    if target_type == "jurisdiction":
-        return taxonomy.jurisdiction_by_code(session, key).id
-    raise Invalid("You can watch a thread, a sector or a jurisdiction.")
-
-
-@router.put("/watches/{target_type}/{key}", status_code=204)
-def watch(session: SessionDep, user: CurrentUser, target_type: str, key: str):
-    notifications.watch(session, user, target_type, _watch_target(session, target_type, key))
-
-
-@router.delete("/watches/{target_type}/{key}", status_code=204)
-def unwatch(session: SessionDep, user: CurrentUser, target_type: str, key: str):
-    notifications.unwatch(session, user, target_type, _watch_target(session, target_type, key))
-
-
-@router.get("/notifications")
-def list_notifications(session: SessionDep, user: CurrentUser):
-    items = [
-        {
-            "id": n.id,
-            "kind": n.kind,
-            "text": notifications.describe(n.kind, actor, title, n.count),
-            "count": n.count,
-            "thread_id": n.thread_id,
-            "post_id": n.post_id,
-            "url": service.post_url(n.thread_id, n.post_id),
-            "created_at": iso(n.created_at),
-            "read": n.read_at is not None,
-        }
-        for n, actor, title in notifications.list_notifications(session, user)
-    ]
-    return {"items": items, "unread": notifications.unread_count(session, user), "next_cursor": None}
-
-
-@router.post("/notifications/read", status_code=204)
-def read_notifications(session: SessionDep, user: CurrentUser):
-    notifications.mark_read(session, user)
 
 
 @router.get("/coverage")

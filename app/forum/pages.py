@@ -1,5 +1,5 @@
 """HTML routes for discussions: lists, threads, writing (preview, drafts), editing, bookmarks,
-watching, notifications, coverage. Parse the form, call the service, redirect or re-render."""
+coverage. Parse the form, call the service, redirect or re-render."""
 
 from typing import Annotated
 
@@ -18,7 +18,6 @@ from app.i18n import _
 from app.notifications import service as notifications
 from app.sanitize import render_markdown
 from app.search.saved import check_after_write
-from app.security import safe_next
 from app.taxonomy import service as taxonomy
 from app.web import CSRF_FIELD, csrf_token, redirect, render, templates
 
@@ -470,46 +469,6 @@ def bookmark(request: Request, session: SessionDep, user: CurrentUser, post_id: 
 @router.get("/bookmarks", name="bookmarks")
 def bookmarks(request: Request, session: SessionDep, user: CurrentUser):
     return render(request, "forum/bookmarks.html", {"bookmarks": service.list_bookmarks(session, user)})
-
-
-@router.post("/watch", name="watch")
-def watch(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    target_type: FormStr = "",
-    key: FormStr = "",
-    on: FormStr = "1",
-    next: FormStr = "/",
-):
-    from app.forum.api import _watch_target
-
-    target_id = _watch_target(session, target_type, key)
-    if on == "1":
-        notifications.watch(session, user, target_type, target_id)
-        message = _("You are watching it: new activity will reach your notifications.")
-    else:
-        notifications.unwatch(session, user, target_type, target_id)
-        message = _("You stopped watching it.")
-    return redirect(request, safe_next(next), message)
-
-
-@router.get("/notifications", name="notifications")
-def notifications_page(request: Request, session: SessionDep, user: CurrentUser):
-    items = notifications.list_notifications(session, user)
-    return render(request, "notifications/list.html", {"items": items, "describe": notifications.describe})
-
-
-@router.post("/notifications/read", name="notifications_read")
-def notifications_read(request: Request, session: SessionDep, user: CurrentUser):
-    notifications.mark_read(session, user)
-    return redirect(request, "/notifications", _("All notifications are marked as read."))
-
-
-@router.post("/profile/mail", name="mail_preference")
-def mail_preference(request: Request, session: SessionDep, user: CurrentUser, mail_preference: FormStr = ""):
-    notifications.set_mail_preference(session, user, mail_preference)
-    return redirect(request, "/profile#mail", _("Your mail preference was saved."))
 
 
 # --- Reading a thread ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
 from app.forum import service as forum
-from app.forum.api import author_read, post_read, thread_read
+from app.forum.reads import author_read, post_read, thread_read
 from app.moderation import service
 from app.moderation.schemas import (
     FlagIn,
@@ -153,17 +153,6 @@ def rename_tag(session: SessionDep, user: CurrentUser, name: str, data: TagRenam
     return {"name": tag.name}
 
 
-def _filters(actor: str, action: str, target_type: str, target_id: int | None, since: str, until: str):
-    return service.AuditFilters(
-        actor=actor,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        since=service.parse_day(since, "since"),
-        until=service.parse_day(until, "until"),
-    )
-
-
 @router.get("/audit-log")
 def audit_log(
     session: SessionDep,
@@ -177,7 +166,7 @@ def audit_log(
     cursor: str | None = None,
 ):
     rows, next_cursor = service.audit_entries(
-        session, user, _filters(actor, action, target_type, target_id, since, until), cursor
+        session, user, service.audit_filters(actor, action, target_type, target_id, since, until), cursor
     )
     return {
         "items": [
@@ -212,7 +201,8 @@ def audit_log_csv(
     since: str = "",
     until: str = "",
 ):
-    content = service.audit_csv(session, user, _filters(actor, action, target_type, target_id, since, until))
+    filters = service.audit_filters(actor, action, target_type, target_id, since, until)
+    content = service.audit_csv(session, user, filters)
     name = f"audit-log-{datetime.now().date().isoformat()}.csv"
     return Response(
         content,

@@ -13,7 +13,6 @@ from app.errors import AppError, ValidationFailed
 from app.forum import service as forum
 from app.i18n import _
 from app.moderation import service
-from app.moderation.api import _filters
 from app.web import redirect, render
 
 router = APIRouter(dependencies=[CsrfProtected])
@@ -332,19 +331,7 @@ def split(
 
 @router.get("/moderation/tags", name="tags_page")
 def tags_page(request: Request, session: SessionDep, user: CurrentUser):
-    service.open_reports(session, user)  # moderators only
-    from sqlalchemy import func
-    from sqlmodel import select
-
-    from app.forum.models import ThreadTag
-    from app.taxonomy.models import Tag
-
-    rows = session.exec(
-        select(Tag.name, func.count(ThreadTag.thread_id))
-        .outerjoin(ThreadTag)
-        .group_by(Tag.id, Tag.name)
-        .order_by(Tag.name)
-    ).all()
+    rows = service.tag_counts(session, user)
     return render(request, "moderation/tags.html", {"tags": rows})
 
 
@@ -387,7 +374,7 @@ def audit_log(
         "until": until,
     }
     try:
-        filters = _filters(
+        filters = service.audit_filters(
             actor,
             action,
             target_type,
@@ -421,7 +408,7 @@ def audit_log_csv(
     since: str = "",
     until: str = "",
 ):
-    filters = _filters(
+    filters = service.audit_filters(
         actor, action, target_type, int(target_id) if target_id.strip().isdecimal() else None, since, until
     )
     content = service.audit_csv(session, user, filters)

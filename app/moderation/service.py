@@ -509,6 +509,20 @@ def split_thread(
 # --- Tags ----------------------------------------------------------------------------------------
 
 
+def tag_counts(session: Session, user: User) -> list[tuple[str, int]]:
+    """Every tag with the number of threads that carry it, by name: the moderators' tag page."""
+    if not is_moderator(user):
+        raise Forbidden(_("Only moderators can do this."))
+    return list(
+        session.exec(
+            select(Tag.name, func.count(ThreadTag.thread_id))
+            .outerjoin(ThreadTag)
+            .group_by(Tag.id, Tag.name)
+            .order_by(Tag.name)
+        ).all()
+    )
+
+
 def rename_tag(session: Session, user: User, old_name: str, new_name: str) -> Tag:
     """Rename a tag site-wide; renaming onto an existing tag merges the two."""
     if not is_moderator(user):
@@ -585,6 +599,18 @@ class AuditFilters:
     target_id: int | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+
+def audit_filters(actor: str, action: str, target_type: str, target_id: int | None, since: str, until: str):
+    """The audit log's filters as typed in its form or query string (days as YYYY-MM-DD)."""
+    return AuditFilters(
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        since=parse_day(since, "since"),
+        until=parse_day(until, "until"),
+    )
 
 
 def audit_entries(
