@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from app.config import get_settings
+
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -64,6 +66,4 @@ def sha256_of(path: Path) -> str:
 
 
 def get_storage() -> LocalStorage:
-    from app.config import get_settings
-
     return LocalStorage(get_settings().data_dir / "attachments")

@@ -45,6 +45,7 @@ from app.forum.models import (
 )
 from app.sanitize import render_markdown
 from app.search import index as search_index
+from app.security import hash_password
 from app.taxonomy.models import Instrument, Jurisdiction, Sector, Tag
 from app.taxonomy.service import normalise_tag, slugify
 
@@ -1459,8 +1460,6 @@ def seed_demo(database: Database, threads: int = 200, posts: int = 2000, seed: i
     """Plan the corpus, then write it: members, tags and threads in one transaction, then the
     posts and their revisions in batches of POST_BATCH, one transaction each. Run it on a
     database nobody else is writing to: the ids are chosen before the batches are written."""
-    from app.security import hash_password
-
     postgresql = database.engine.dialect.name == "postgresql"
     started = time.perf_counter()
     with database.unit_of_work(write=False) as session:

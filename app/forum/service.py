@@ -15,6 +15,8 @@ from sqlmodel import Session, select
 
 from app.accounts.models import User
 from app.accounts.permissions import can_moderate_sector, is_admin
+from app.attachments.models import Attachment
+from app.attachments.service import for_posts
 from app.audit import record
 from app.cache import bump, kept
 from app.db import write_soon
@@ -438,8 +440,6 @@ def thread_posts(
                 )
             ).all()
         )
-    from app.attachments.service import for_posts
-
     documents = for_posts(session, user, [p.id for p in posts if permissions.can_see_post_body(user, p)])
     return [
         PostView(
@@ -476,8 +476,6 @@ class PostAuthor:
 
 
 def _page_posts_statement(flat: bool, after: bool):
-    from app.attachments.models import Attachment
-
     key = Post.id if flat else Post.path
     bookmarked = (
         select(Bookmark.post_id)
@@ -531,8 +529,6 @@ def page_posts(
     documents = {}
     with_documents = [p.id for p in posts if p.attached and permissions.can_see_post_body(user, p)]
     if with_documents:
-        from app.attachments.service import for_posts
-
         documents = for_posts(session, user, with_documents)
     return [
         PostView(

@@ -13,6 +13,7 @@ from app.accounts.models import User, UserStatus
 from app.config import get_settings
 from app.db import write_soon
 from app.errors import NotFound, ValidationFailed
+from app.forum.models import Thread
 from app.i18n import _, ngettext
 from app.notifications.mail import mail_configured, queue_mail
 from app.notifications.models import Notification, OutboxMessage, Watch
@@ -167,8 +168,6 @@ def deliver_one(
 ) -> None:
     """One notification for one member (saved searches), mailed per their preference; counted into
     their unread one of the same kind for that thread if there is one."""
-    from app.forum.models import Thread
-
     now = utcnow()
     existing = session.exec(
         select(Notification).where(
@@ -323,8 +322,6 @@ def send_digests(session: Session) -> int:
 def list_notifications(session: Session, user: User, *, unmailed_only: bool = False, limit: int = 100):
     """(notification, actor name, thread title), the latest activity first (an item counted up
     moves to the top): two joins, one query."""
-    from app.forum.models import Thread
-
     statement = (
         select(Notification, User.display_name, Thread.title)
         .join(Thread, Thread.id == Notification.thread_id)

@@ -56,6 +56,7 @@ def _language_detector():
     global _detector
     with _detector_lock:
         if _detector is None:
+            # imported on first use: lingua's models take memory and a moment to load
             from lingua import Language, LanguageDetectorBuilder
 
             _detector = LanguageDetectorBuilder.from_languages(

@@ -1,6 +1,7 @@
 """The search page, the advanced form, and saved searches."""
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 
@@ -105,7 +106,6 @@ def advanced_search(
         parts.append(f"in:{where}")
     if has_attachment:
         parts.append("has:attachment")
-    from urllib.parse import urlencode
 
     return redirect(request, "/search?" + urlencode({"q": " ".join(parts), "sort": sort}))
 

@@ -7,7 +7,9 @@ from app.accounts.models import User, UserStatus
 from app.errors import NotFound, ValidationFailed
 from app.forum.models import Post
 from app.i18n import _
+from app.notifications.mail import deliver_pending
 from app.notifications.models import Notification
+from app.notifications.service import deliver_one
 from app.search import service
 from app.search.models import SavedSearch
 
@@ -55,8 +57,6 @@ def notify_new_matches(session: Session) -> int:
     """For every saved search, posts newer than the last check that match it become notifications
     (and mail, per the member's preference). Permissions apply: a member is told only of posts they
     may read. Returns the number of notifications."""
-    from app.notifications.service import deliver_one
-
     newest = session.exec(select(func.max(Post.id))).one() or 0
     created = 0
     rows = session.exec(
@@ -114,8 +114,6 @@ def notify_new_matches(session: Session) -> int:
 
 def check_after_write(database) -> None:
     """Run after a new post commits (a background task): saved searches, then the outbox."""
-    from app.notifications.mail import deliver_pending
-
     with database.unit_of_work() as session:
         notify_new_matches(session)
     deliver_pending(database)

@@ -3,6 +3,8 @@
 from sqlalchemy import Float, Text, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session
 
 from app.i18n import _
@@ -194,7 +196,5 @@ class PostgresEngine:
 
 def negate(expression: ColumnElement) -> ColumnElement:
     """!! q: the tsquery negation operator, applied to a built expression."""
-    from sqlalchemy.sql.expression import UnaryExpression
-    from sqlalchemy.sql.operators import custom_op
 
     return UnaryExpression(expression, operator=custom_op("!!"))
