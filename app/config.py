@@ -22,7 +22,10 @@ class Settings(BaseSettings):
     site_name: str = "Legal Expert Forum"
     max_upload_mb: int = 25
     # Search ranks, counts and facets the newest N matches: bounded work for common words.
-    search_window: int = Field(default=2000, ge=20)
+    search_window: int = Field(default=1000, ge=20)
+    # SQLite: the newest N posts are also kept in a small index of their own, where a common word's
+    # window is ranked at a fraction of the cost (0: off). See app/search/index.py.
+    search_recent: int = Field(default=50_000, ge=0)
     # More thesaurus groups (the shape of app/search/data/thesaurus.json), added to ours.
     search_thesaurus: Path | None = None
 

@@ -36,9 +36,12 @@ def facet_counts(session: Session, rows, raw: str, query: Query) -> dict[str, li
     applied_sectors = set(query.filters.sectors)
     applied_places = {value.lower() for value in query.filters.jurisdictions}
     sectors = _top(Counter(row.sector_id for row in rows))
-    places = _top(
-        Counter(int(i) for row in rows if row.jurisdiction_ids for i in row.jurisdiction_ids.split(","))
-    )
+    # Counted by the thread's whole list ("3,41") first: far fewer lists than rows to split.
+    places: Counter = Counter()
+    for ids, count in Counter(row.jurisdiction_ids for row in rows).items():
+        for place_id in ids.split(",") if ids else ():
+            places[int(place_id)] += count
+    places = _top(places)
     sector_names = {
         sector_id: (slug, name)
         for sector_id, slug, name in session.execute(

@@ -16,7 +16,16 @@ instruments, tags, lock state, author, attachment kinds), so that `court jurisdi
 intersection inside the full-text index instead of a set of posts built before the match. The
 writes that change these (edit, move, lock, merge, split, tag rename, attachments) reindex the
 posts concerned; the filters are also checked against the live tables on every hit, so a stale
-token could only hide a hit, never show a wrong one."""
+token could only hide a hit, never show a wrong one.
+
+On SQLite the newest posts are indexed twice: in `search_index` and in `search_index_recent`, an
+index of the same shape that holds every post from a floor id on (`search_index_floor`), some
+FORUM_SEARCH_RECENT (50,000) posts. FTS5's bm25 reads the whole list of rows of every phrase of a
+query to weigh it, whatever the window: for a word in most posts that is most of the cost of a
+search, and in the small index it is a fraction of it. A search whose window of newest matches
+fills up there is answered there (the newest matches are the same); any other, from the full index.
+The floor moves up by a step (a fiftieth of the size) at a time, so the pruning of the oldest rows is
+rare and short."""
 
 from collections.abc import Iterable
 
@@ -24,10 +33,14 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
 from app.attachments.models import DOCUMENT_KIND_LABELS
+from app.config import get_settings
 from app.sanitize import render_plain
 from app.search.language import all_stems, detect, fold_arabic, stems, unaccent
 
 BATCH = 2_000
+RECENT = "search_index_recent"
+# The floor moves up by a fiftieth of FORUM_SEARCH_RECENT at a time (1,000 posts of 50,000).
+RECENT_STEPS = 50
 TEXT_FIELDS = ("title", "body", "tags", "attachments", "context", "taxonomy")
 
 # Attachment kinds as numbers ("case_law" would be split in two by the tokenizers): a kind's
@@ -147,34 +160,78 @@ def remove_posts(connection: Connection, post_ids: Iterable[int]) -> None:
     ids = list(post_ids)
     if not ids:
         return
-    key = "rowid" if connection.dialect.name == "sqlite" else "post_id"
-    connection.execute(
-        text(f"DELETE FROM search_index WHERE {key} IN :ids").bindparams(  # noqa: S608
-            bindparam("ids", expanding=True)
-        ),
-        {"ids": ids},
+    sqlite = connection.dialect.name == "sqlite"
+    key = "rowid" if sqlite else "post_id"
+    for table in ("search_index", RECENT) if sqlite else ("search_index",):
+        connection.execute(
+            text(f"DELETE FROM {table} WHERE {key} IN :ids").bindparams(  # noqa: S608
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": ids},
+        )
+
+
+def recent_floor(connection: Connection) -> int | None:
+    """SQLite: the id from which every indexed post is also in the recent index; None when it is
+    not kept (FORUM_SEARCH_RECENT=0; turned on again, it is trusted after `forum search reindex`)."""
+    if connection.dialect.name != "sqlite" or not get_settings().search_recent:
+        return None
+    return connection.execute(_FLOOR).scalar()
+
+
+def _keep_recent(connection: Connection, rows: list[dict]) -> None:
+    """The rows from the floor on go in the recent index too; once the newest id is more than
+    FORUM_SEARCH_RECENT and a step past the floor, the floor moves up and the older rows go."""
+    keep = get_settings().search_recent
+    floor = connection.execute(_FLOOR).scalar()
+    if not keep:
+        if floor is not None:  # no longer kept: emptied once, never trusted until a reindex
+            connection.execute(text(f"DELETE FROM {RECENT}"))  # noqa: S608
+            _set_floor(connection, None)
+        return
+    if floor is None:
+        return
+    recent = [row for row in rows if row["post_id"] >= floor]
+    if recent:
+        connection.execute(_INSERTS[RECENT], recent)
+    newest = max(row["post_id"] for row in rows)
+    if newest - floor + 1 > keep + (keep // RECENT_STEPS or 1):
+        floor = newest - keep + 1
+        connection.execute(text(f"DELETE FROM {RECENT} WHERE rowid < :floor"), {"floor": floor})  # noqa: S608
+        _set_floor(connection, floor)
+
+
+_FLOOR = text("SELECT floor FROM search_index_floor WHERE id = 1")
+
+
+def _set_floor(connection: Connection, floor: int | None) -> None:
+    connection.execute(text("UPDATE search_index_floor SET floor = :floor WHERE id = 1"), {"floor": floor})
+
+
+_INSERTS = {
+    table: text(
+        f"INSERT INTO {table} (rowid, title, body, tags, attachments, meta, context, taxonomy, stems) "  # noqa: S608
+        "VALUES (:post_id, :title, :body, :tags, :attachments, :meta, :context, :taxonomy, :stems)"
     )
+    for table in ("search_index", RECENT)
+}
 
 
-def _write(connection: Connection, documents: list[dict]) -> None:
+def _write(connection: Connection, documents: list[dict], recent: bool = True) -> None:
     if not documents:
         return
     if connection.dialect.name == "sqlite":
-        connection.execute(
-            text(
-                "INSERT INTO search_index (rowid, title, body, tags, attachments, meta, context, taxonomy, "
-                "stems) VALUES (:post_id, :title, :body, :tags, :attachments, :meta, :context, :taxonomy, "
-                ":stems)"
-            ),
-            [
-                {
-                    **doc,
-                    **{k: fold_arabic(doc[k]) for k in TEXT_FIELDS},
-                    "context": fold_arabic(doc["context"]) + "\n" + doc["context_stems"],
-                }
-                for doc in documents
-            ],
-        )
+        rows = [
+            {
+                **doc,
+                **{k: fold_arabic(doc[k]) for k in TEXT_FIELDS},
+                "context": fold_arabic(doc["context"]) + "\n" + doc["context_stems"],
+            }
+            for doc in documents
+        ]
+        connection.execute(_INSERTS["search_index"], rows)
+        if recent:
+            _keep_recent(connection, rows)
         return
     # Accents and Arabic forms are folded here, in Python, the same way for documents and queries.
     rows = [
@@ -229,9 +286,16 @@ def update_threads(connection: Connection, thread_ids: Iterable[int]) -> None:
     update_posts(connection, post_ids)
 
 
-def rebuild(connection: Connection) -> int:
-    """Empty the index and index every post again, in batches."""
+def rebuild(connection: Connection, recent: bool = True) -> int:
+    """Empty the index and index every post again, in batches (on SQLite the newest posts in the
+    recent index as well; recent=False for the migrations older than it)."""
+    recent = recent and connection.dialect.name == "sqlite"
     connection.execute(text("DELETE FROM search_index"))
+    if recent:
+        connection.execute(text(f"DELETE FROM {RECENT}"))  # noqa: S608
+        keep = get_settings().search_recent
+        newest = connection.execute(text("SELECT max(id) FROM post")).scalar() or 0
+        _set_floor(connection, max(1, newest - keep + 1) if keep else None)
     last, total = 0, 0
     while True:
         ids = (
@@ -244,11 +308,13 @@ def rebuild(connection: Connection) -> int:
         )
         if not ids:
             break
-        _write(connection, _documents(connection, list(ids)))
+        _write(connection, _documents(connection, list(ids)), recent)
         total += len(ids)
         last = ids[-1]
     if connection.dialect.name == "sqlite":
         connection.execute(text("INSERT INTO search_index (search_index) VALUES ('optimize')"))
+    if recent:
+        connection.execute(text(f"INSERT INTO {RECENT} ({RECENT}) VALUES ('optimize')"))  # noqa: S608
     return total
 
 

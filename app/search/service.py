@@ -7,6 +7,7 @@ so both engines answer with the same semantics."""
 import html
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import String, and_, case, cast, func, literal_column, select
 from sqlalchemy.sql import ColumnElement
@@ -64,6 +65,19 @@ class SearchResult:
 # --- Search --------------------------------------------------------------------------------------
 
 
+class WindowRow(NamedTuple):
+    """One match of the window, with what ranking, the live checks and the facets read."""
+
+    post_id: int
+    rank: float
+    created_at: datetime
+    thread_id: int
+    parent_id: int | None
+    sector_id: int
+    ok: int
+    jurisdiction_ids: str | None = None  # "3,41" (only with facets)
+
+
 def search(
     session: Session,
     user: User,
@@ -87,7 +101,7 @@ def search(
 
 
 def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_facets) -> SearchResult:
-    """Work is bounded by a window of the newest matches (FORUM_SEARCH_WINDOW, 2,000 by default):
+    """Work is bounded by a window of the newest matches (FORUM_SEARCH_WINDOW, 1,000 by default):
     one query fetches the window (words and filter tokens matched inside the index, then checked
     against the live tables); ranking, counting and facets are computed from those rows, so a common
     word costs what a rare one does. A window that fills up is reported (`truncated`), with the
@@ -104,10 +118,18 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
         except (TypeError, ValueError):
             raise Invalid(_("The page cursor is not valid; start from the first page.")) from None
     bounds = id_bounds(session, query) if query.text is not None or tokens else (None, None)
+    # Where the words typed are looked for first (all of them in title or attachment searches):
+    # on SQLite, the recent index answers when the newest matches fill the window there.
+    plain = query.text is None or query.filters.in_title or query.filters.in_attachments
+    table = None
+    if query.text is not None or tokens:
+        table = engine.window_table(session, query, tokens, window, bounds, "all" if plain else "same")
 
     def window_rows(query: Query, expand: str, primary: bool = False):
         if query.text is not None or tokens:
-            matched, ascending = engine.match(query, tokens, window, bounds, expand=expand, primary=primary)
+            matched, ascending = engine.match(
+                query, tokens, window, bounds, expand=expand, primary=primary, table=table
+            )
         else:  # dates alone: the newest posts of the period
             matched, ascending = (
                 (
@@ -131,23 +153,20 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
         ]
         if with_facets:
             columns.append(_jurisdiction_ids(session))
-        # On the session's connection: plain rows, without the ORM's loading of up to a window of them.
-        rows = (
-            session.connection()
-            .execute(
-                select(*columns)
-                .select_from(matched)
-                .join(Post, Post.id == matched.c.post_id)
-                .join(Thread, Thread.id == Post.thread_id)
-            )
-            .all()
+        # On the session's connection: plain named tuples, without the ORM's loading of up to a window
+        # of them (read many times each while sorting).
+        result = session.connection().execute(
+            select(*columns)
+            .select_from(matched)
+            .join(Post, Post.id == matched.c.post_id)
+            .join(Thread, Thread.id == Post.thread_id)
         )
-        return rows, ascending
+        return [WindowRow(*row, *(None,) * (len(WindowRow._fields) - len(row))) for row in result], ascending
 
     def matching(query: Query, expand: str, span: tuple[int, int], primary: bool = False) -> set[int]:
         """Which posts of the window's id range match: no rank, no join."""
         matched, _ascending = engine.match(
-            query, tokens, None, span, expand=expand, primary=primary, ranked=False
+            query, tokens, None, span, expand=expand, primary=primary, ranked=False, table=table
         )
         return set(session.connection().execute(select(matched.c.post_id)).scalars())
 
@@ -160,7 +179,7 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
     # only, without ranking.
     tiers: dict[int, int] = {}
     held_together: set[int] = set()
-    if query.text is None or query.filters.in_title or query.filters.in_attachments:
+    if plain:
         rows, ascending = window_rows(query, expand="all")
     else:
         rows, ascending = window_rows(query, expand="same")
@@ -199,8 +218,7 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
         # A partial match in a thread where a post holds every word comes first: it is part of
         # that discussion ("the Louboutin judgment" under the post naming Louboutin v Amazon).
         threads = {row.thread_id for row in rows if row.post_id not in partial}
-
-        keys = []
+        kinds = []
         best: dict[tuple, float] = {}
         for row in rows:
             post_id = row.post_id
@@ -212,26 +230,28 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
                 row.thread_id,
             )
             rank = sign * row.rank
-            keys.append((kind, rank, row))
+            kinds.append((kind, rank))
             if best.get(kind, rank) >= rank:
                 best[kind] = rank
         # An opening post takes the place of the best of its thread's posts of the same kind: the
         # question and its title before the replies that answer it.
-        keys.sort(
-            key=lambda item: (
-                item[0][:4],
-                best[item[0]] if item[2].parent_id is None else item[1],
-                item[2].parent_id is not None,
-                -item[2].post_id,
+        order = sorted(
+            (
+                kind[:4],
+                best[kind] if row.parent_id is None else rank,
+                row.parent_id is not None,
+                -row.post_id,
+                index,
             )
+            for index, ((kind, rank), row) in enumerate(zip(kinds, rows, strict=True))
         )
-        rows = [row for _kind, _rank, row in keys]
+        rows = [rows[key[-1]] for key in order]
     start = (page - 1) * PAGE_SIZE
     ids = [row.post_id for row in rows[start : start + PAGE_SIZE]]
     more = len(rows) > start + PAGE_SIZE
     next_cursor = encode_cursor([page + 1]) if more and page < MAX_PAGES else None
     facets = facet_counts(session, rows, raw, query) if with_facets else {}
-    hits = _hits(session, engine, query, ids)
+    hits = _hits(session, engine, query, ids, table)
     for hit in hits:
         hit.partial = hit.post_id in partial
     return SearchResult(
@@ -260,7 +280,7 @@ def _jurisdiction_ids(session: Session) -> ColumnElement:
     )
 
 
-def _hits(session: Session, engine, query: Query, ids: list[int]) -> list[Hit]:
+def _hits(session: Session, engine, query: Query, ids: list[int], table: str | None = None) -> list[Hit]:
     if not ids:
         return []
     rows = session.execute(
@@ -280,7 +300,7 @@ def _hits(session: Session, engine, query: Query, ids: list[int]) -> list[Hit]:
         .order_by(Jurisdiction.name)
     ):
         places.setdefault(thread_id, []).append(name)
-    snippets = engine.snippets(session, query, ids)
+    snippets = engine.snippets(session, query, ids, table)
     hits = []
     for post_id in ids:
         post, thread, sector, author = by_id[post_id]

@@ -37,7 +37,7 @@ def upgrade() -> None:
     else:
         op.execute("ALTER TABLE search_index ADD COLUMN meta_tsv tsvector NOT NULL DEFAULT ''::tsvector")
         op.execute("CREATE INDEX ix_search_index_meta_tsv ON search_index USING gin (meta_tsv)")
-    rebuild(op.get_bind())
+    rebuild(op.get_bind(), recent=False)  # the recent index comes with 0013, filled from this one
 
 
 def downgrade() -> None:

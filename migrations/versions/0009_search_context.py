@@ -43,7 +43,7 @@ def upgrade() -> None:
     else:
         op.execute("ALTER TABLE search_index ADD COLUMN context text NOT NULL DEFAULT ''")
         op.execute("ALTER TABLE search_index ADD COLUMN stems text NOT NULL DEFAULT ''")
-    rebuild(op.get_bind())
+    rebuild(op.get_bind(), recent=False)  # the recent index comes with 0013, filled from this one
 
 
 def downgrade() -> None:

@@ -40,7 +40,7 @@ def upgrade() -> None:
         op.execute(NEW_FTS)
     else:
         op.execute("ALTER TABLE search_index ADD COLUMN taxonomy text NOT NULL DEFAULT ''")
-    rebuild(op.get_bind())
+    rebuild(op.get_bind(), recent=False)  # the recent index comes with 0013, filled from this one
 
 
 def downgrade() -> None:

@@ -114,6 +114,7 @@ class PostgresEngine:
         expand="all",
         primary=False,
         ranked=True,
+        table=None,
     ):
         """The newest `window` posts matching the words and the filter tokens, with their rank.
         primary: the words as typed in the post's own title, tags and text only. ranked=False:
@@ -172,7 +173,11 @@ class PostgresEngine:
         )
         return matched.subquery("matched"), False
 
-    def snippets(self, session: Session, query: Query, post_ids: list[int]) -> dict[int, str]:
+    def window_table(self, session: Session, query: Query, tokens, window, bounds, expand) -> None:
+        """One index: a window costs what its rows do (ts_rank_cd reads no statistics)."""
+        return None
+
+    def snippets(self, session: Session, query: Query, post_ids: list[int], table=None) -> dict[int, str]:
         if not post_ids or query.text is None:
             return {}
         options = (

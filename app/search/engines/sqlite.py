@@ -2,15 +2,19 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import literal_column, select, text
+from sqlalchemy import column, func, literal_column, select, table, text
 from sqlmodel import Session
 
 from app.i18n import _
 from app.search import thesaurus
-from app.search.engines.base import SEARCH_TABLE, START, STOP
+from app.search.engines.base import START, STOP
+from app.search.index import RECENT, recent_floor
 from app.search.language import fold_arabic, query_stems, stems
 from app.search.query import And, Node, Not, Or, Phrase, Query, QueryError, Term
 from app.search.rewrite import Concept, any_word, concepts
+
+# The full index and the recent one (app.search.index), as table clauses.
+_TABLES = {name: table(name, column("rowid")) for name in ("search_index", RECENT)}
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,9 @@ class SQLiteEngine:
         alternatives = [literal] + [f"{scope.stems} : {self._quote(stem)}" for stem in query_stems(word)]
         if expand:
             alternatives += self._equivalents((word,), expand, scope)
-        return "(" + " OR ".join(alternatives) + ")"
+        # Each phrase once: bm25 reads every phrase's whole list of rows, and a stem the thesaurus
+        # gives again would count twice.
+        return "(" + " OR ".join(dict.fromkeys(alternatives)) + ")"
 
     def _equivalents(self, words: tuple[str, ...], languages: str, scope: Scope) -> list[str]:
         """A thesaurus entry's equivalents, stemmed (in the post's own text and its thread's title)
@@ -87,9 +93,8 @@ class SQLiteEngine:
             for part in concepts(node, bool(expand and scope.stems)):
                 if isinstance(part, Concept):
                     words = "(" + " AND ".join(self._word(word, scope, False) for word in part.words) + ")"
-                    positives.append(
-                        "(" + " OR ".join([words, *self._equivalents(part.words, expand, scope)]) + ")"
-                    )
+                    alternatives = [words, *self._equivalents(part.words, expand, scope)]
+                    positives.append("(" + " OR ".join(dict.fromkeys(alternatives)) + ")")
                 else:
                     positives.append(self.expression(part, scope, expand))
             # An excluded word is excluded in every form, never through the thesaurus.
@@ -121,22 +126,25 @@ class SQLiteEngine:
         expand="all",
         primary=False,
         ranked=True,
+        table=None,
     ):
         """The newest `window` posts matching the words and the filter tokens, with their rank.
         primary: the words as typed in the post's own title, tags and text only. ranked=False:
-        which posts match, without the cost of ranking them."""
+        which posts match, without the cost of ranking them. table: the index to ask
+        (window_table), the full one by default."""
+        name = table or "search_index"
         parts = [self.text_expression(query, expand, primary)] if query.text is not None else []
         parts += ["meta : (" + " OR ".join(self._quote(t) for t in group) + ")" for group in tokens]
         rowid = literal_column("rowid")
         rank = (
-            literal_column(f"bm25(search_index, {self.WEIGHTS})")
+            literal_column(f"bm25({name}, {self.WEIGHTS})")
             if query.text is not None and ranked
             else literal_column("0.0")
         )
         matched = (
             select(rowid.label("post_id"), rank.label("rank"))
-            .select_from(SEARCH_TABLE)
-            .where(text("search_index MATCH :fts").bindparams(fts=" AND ".join(parts)))
+            .select_from(_TABLES[name])
+            .where(text(f"{name} MATCH :fts").bindparams(fts=" AND ".join(parts)))
         )
         low, high = bounds
         if low is not None:
@@ -149,9 +157,22 @@ class SQLiteEngine:
             matched = matched.order_by(rowid.desc()).limit(window)
         return matched.subquery("matched"), True  # lower bm25 is better
 
-    def snippets(self, session: Session, query: Query, post_ids: list[int]) -> dict[int, str]:
+    def window_table(self, session: Session, query: Query, tokens, window, bounds, expand) -> str | None:
+        """The recent index (app.search.index) when the newest `window` matches are all there, which
+        one unranked look tells; else None, the full index. Ranked there, a common word's weight is
+        read from some 50,000 posts instead of all of them."""
+        if not window or recent_floor(session.connection()) is None:
+            return None
+        matched, _ascending = self.match(
+            query, tokens, window, bounds, expand=expand, ranked=False, table=RECENT
+        )
+        found = session.connection().execute(select(func.count()).select_from(matched)).scalar()
+        return RECENT if found >= window else None
+
+    def snippets(self, session: Session, query: Query, post_ids: list[int], table=None) -> dict[int, str]:
         if not post_ids or query.text is None:
             return {}
+        name = table or "search_index"
         # From the post's own text (body, then title, then its documents), never from the context
         # columns: a reply found through its thread shows its own first words. Any word searched
         # for is highlighted, looked for in the post's own columns only (cheaper than the search).
@@ -164,12 +185,12 @@ class SQLiteEngine:
             select(
                 literal_column("rowid"),
                 *(
-                    literal_column(f"snippet(search_index, {number}, '{START}', '{STOP}', '…', 24)")
+                    literal_column(f"snippet({name}, {number}, '{START}', '{STOP}', '…', 24)")
                     for number in columns
                 ),
             )
-            .select_from(SEARCH_TABLE)
-            .where(text("search_index MATCH :fts").bindparams(fts=words))
+            .select_from(_TABLES[name])
+            .where(text(f"{name} MATCH :fts").bindparams(fts=words))
             .where(literal_column("rowid").in_(post_ids))
         ).all()
         return {
