@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from app.accounts.models import User
 from app.accounts.permissions import can_moderate_sector, is_moderator
+from app.attachments import permissions
 from app.attachments.detect import detect
 from app.attachments.extract import extract_text
 from app.attachments.models import Attachment, AttachmentJurisdiction, AttachmentTag, DocumentKind
@@ -59,16 +60,13 @@ def _moderates(session: Session, user: User, post: Post) -> bool:
 
 
 def can_attach(session: Session, user: User | None, post: Post) -> bool:
-    """The post's author, or a moderator of its sector, adds documents to it."""
-    if user is None or post.state != PostState.visible:
-        return False
-    return post.author_id == user.id or _moderates(session, user, post)
+    moderates = user is not None and _moderates(session, user, post)
+    return permissions.can_attach(user, post, moderates)
 
 
 def can_edit_attachment(session: Session, user: User | None, attachment: Attachment, post: Post) -> bool:
-    if user is None:
-        return False
-    return attachment.uploader_id == user.id or _moderates(session, user, post)
+    moderates = user is not None and _moderates(session, user, post)
+    return permissions.can_edit_attachment(user, attachment, moderates)
 
 
 def check_can_attach(session: Session, user: User, post_id: int) -> Post:

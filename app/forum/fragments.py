@@ -10,7 +10,7 @@ reader's CSRF token) is added per request with plain string formatting."""
 
 from markupsafe import Markup, escape
 
-from app.accounts.permissions import is_moderator
+from app.attachments import permissions as attachment_permissions
 from app.cache import LRU
 from app.forum import permissions
 from app.i18n import _, ngettext
@@ -88,7 +88,7 @@ class _Labels:
             setattr(self, name, str(escape(text)))
 
 
-def _actions(view, thread_id: int, user, labels: _Labels, *, can_reply, can_moderate, is_mod, token, field):
+def _actions(view, thread_id: int, user, labels: _Labels, *, can_reply, can_moderate, token, field):
     post = view.post
     pid = post.id
     out = ['\n  <footer class="post-actions">\n']
@@ -99,7 +99,7 @@ def _actions(view, thread_id: int, user, labels: _Labels, *, can_reply, can_mode
         )
     if permissions.can_edit_post(user, post, can_moderate):
         out.append(f'    <a href="/posts/{pid}/edit">{labels.edit}</a>\n')
-    if post.state == "visible" and (post.author_id == user.id or is_mod):
+    if attachment_permissions.can_attach(user, post, can_moderate):
         out.append(f'    <a href="/posts/{pid}/attachments/new">{labels.attach}</a>\n')
     out.append(
         f'    <form action="/posts/{pid}/bookmark" method="post" class="inline-form">\n'
@@ -161,7 +161,6 @@ def render_posts(
                 env, view, keys[index], body_html, thread.id, flat, max_indent, show[index]
             )
     can_reply = permissions.can_reply(user, thread, can_moderate)
-    is_mod = is_moderator(user)
     token = str(escape(token))
     badge = f' · <span class="badge badge-new">{labels.new}</span>'
     out = []
@@ -176,7 +175,6 @@ def render_posts(
                     labels,
                     can_reply=can_reply,
                     can_moderate=can_moderate,
-                    is_mod=is_mod,
                     token=token,
                     field=field,
                 )

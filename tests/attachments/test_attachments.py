@@ -279,6 +279,29 @@ def test_only_the_author_or_a_moderator_attaches(app, database, post):
     assert upload(stranger, 999999, "x.pdf", files.pdf_with_text("x")).status_code == 404
 
 
+def test_the_attach_button_shows_where_attaching_is_allowed(app, database, signed_in, post):
+    """A moderator of another sector sees no "Attach documents" on a member's post and may not
+    attach; one of the post's sector sees it and may."""
+    from app.accounts.models import ModeratorSector
+    from app.taxonomy.models import Sector
+
+    elsewhere = make_user(database, role="moderator", email="scoped@example.org", name="Scoped Moderator")
+    here = make_user(database, role="moderator", email="here@example.org", name="Sector Moderator")
+    with database.unit_of_work() as session:
+        tobacco = session.exec(select(Sector).where(Sector.slug == "tobacco")).one()
+        pesticides = session.exec(select(Sector).where(Sector.slug == "pesticides-agrochemicals")).one()
+        session.add(ModeratorSector(user_id=elsewhere.id, sector_id=tobacco.id))
+        session.add(ModeratorSector(user_id=here.id, sector_id=pesticides.id))
+    link = f'href="/posts/{post.id}/attachments/new"'
+    for moderator, allowed in ((elsewhere, False), (here, True)):
+        page = signed_in(moderator).get(f"/t/{post.thread_id}")
+        assert page.status_code == 200 and (link in page.text) is allowed
+        client = TestClient(app, base_url="https://testserver")
+        client.headers["Authorization"] = f"Bearer {make_token(database, moderator)}"
+        response = upload(client, post.id, "x.pdf", files.pdf_with_text("x"))
+        assert response.status_code == (201 if allowed else 403)
+
+
 def test_library_filters_and_tag_edits(api, database, expert, store):
     tobacco = make_thread(database, expert, sector="tobacco", jurisdictions=["KE"])
     pesticides = make_thread(database, expert, sector="pesticides-agrochemicals", jurisdictions=["FR"])
