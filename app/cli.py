@@ -220,8 +220,8 @@ def seed_demo(threads: int, posts: int, seed: int) -> None:
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     # imported here: each command loads only what it uses (see the module docstring)
-    from app.forum.seed import DEMO_PASSWORD
-    from app.forum.seed import seed_demo as build
+    from app.demo.seed import DEMO_PASSWORD
+    from app.demo.seed import seed_demo as build
 
     if threads < 1 or posts < threads:
         click.echo(

@@ -19,12 +19,14 @@ Choices that make it fast and repeatable:
   the one value that differs between two runs with the same seed (argon2 salts are random).
 """
 
+import json
 import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import accumulate, islice
+from pathlib import Path
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import REGCLASS
@@ -58,185 +60,9 @@ MAX_POSTS_PER_THREAD = 1200
 
 # --- Vocabulary ----------------------------------------------------------------------------------
 
-# fmt: off
-
-
-def _names(words: str) -> list[str]:
-    """Names separated by spaces; an underscore joins a name of two words ("de_Vries")."""
-    return [word.replace("_", " ") for word in words.split()]
-
-
-# (first names, family names) per naming tradition; COUNTRY_NAMES says which countries use which.
-NAMES: dict[str, tuple[list[str], list[str]]] = {
-    "west_africa": (
-        _names(
-            "Amina Kwame Ngozi Chinedu Fatou Abdoulaye Aïssatou Kofi Adwoa Oluwaseun Moussa Mariama "
-            "Ibrahima Yaw Efua Chiamaka Seydou Awa Babajide Folake"
-        ),
-        _names(
-            "Diallo Mensah Okafor Adeyemi Ndiaye Traoré Boateng Owusu Diop Sow Kouassi Bamba Okonkwo Eze "
-            "Asante Camara Keïta Adebayo Sarr Coulibaly"
-        ),
-    ),
-    "east_south_africa": (
-        _names(
-            "Wanjiru Otieno Achieng Kamau Nyambura Thandiwe Sipho Tendai Chipo Baraka Neema Tsegaye Mekdes "
-            "Lindiwe Musa Grace Joseph Faith Brian Zanele"
-        ),
-        _names(
-            "Odhiambo Wambui Kiptoo Mutua Nkosi Dlamini Moyo Banda Phiri Mwale Tesfaye Haile Ndlovu Chanda "
-            "Njoroge Kariuki Ochieng Mugisha Mwangi Shikongo"
-        ),
-    ),
-    "francophone": (
-        _names("Camille Julien Élodie Mathieu Sophie Antoine Claire Nicolas Hélène Laurent Margaux Thibault"),
-        _names(
-            "Dubois Lefèvre Moreau Girard Rousseau Fontaine Mercier Bonnet Lambert Dupont Leclerc Gauthier"
-        ),
-    ),
-    "hispanic": (
-        _names(
-            "Lucía Alejandro María_José Diego Valentina Santiago Camila Andrés Gabriela Javier Carolina "
-            "Mateo Paula Fernando Isabel"
-        ),
-        _names(
-            "García Rodríguez Martínez Hernández López González Pérez Sánchez Ramírez Torres Flores Rivera "
-            "Gómez Díaz Vargas Castillo Morales Ortiz Rojas Mendoza"
-        ),
-    ),
-    "lusophone": (
-        _names("João Rafael Beatriz Tiago Mariana Pedro Inês Luís Fernanda Helena Carlos Joana"),
-        _names("Silva Santos Oliveira Souza Pereira Costa Ferreira Almeida Carvalho Ribeiro Lopes Monteiro"),
-    ),
-    "germanic": (
-        _names("Anna Lukas Katharina Jan Sabine Matthias Eva Stefan Femke Pieter Annelies Jonas"),
-        _names(
-            "Müller Schmidt Schneider Fischer Weber Wagner Becker de_Vries van_den_Berg Jansen Bakker Huber"
-        ),
-    ),
-    "nordic": (
-        _names("Ingrid Lars Sigrid Erik Astrid Mikkel Aino Johan Freya Henrik Linnea Oskar"),
-        _names(
-            "Andersson Johansson Hansen Nielsen Larsen Virtanen Korhonen Lindqvist Berg Eriksen Nyström Holm"
-        ),
-    ),
-    "anglo": (
-        _names("Sarah James Emily Thomas Rachel David Catherine Michael Fiona Andrew Siobhan Patrick"),
-        _names("Thompson O'Brien Walsh Campbell Morgan Bennett Hughes Murphy Stewart Clarke Fitzgerald Reid"),
-    ),
-    "mediterranean": (
-        _names("Giulia Marco Francesca Alessandro Chiara Nikos Eleni Dimitris Sofia Luca Maria Giorgos"),
-        _names(
-            "Rossi Russo Ferrari Esposito Bianchi Romano Papadopoulos Georgiou Borg Camilleri Conti Ioannou"
-        ),
-    ),
-    "eastern_europe": (
-        _names(
-            "Agnieszka Tomasz Katarzyna Piotr Jana Martin Zsófia Gábor Ioana Andrei Elena Ivan Milena Marko "
-            "Olena Dmytro Rūta Jānis Kristi Bogdan"
-        ),
-        _names(
-            "Kowalski Nowak Wiśniewska Novák Svoboda Horváth Nagy Popescu Ionescu Dimitrov Petrova Horvat "
-            "Kovačević Petrović Shevchenko Kazlauskas Bērziņš Tamm Rusu Hoxha"
-        ),
-    ),
-    "arabic": (
-        _names(
-            "Youssef Fatima Omar Layla Karim Nour Hassan Salma Tarek Rania Khaled Mariam Ahmed Huda "
-        "Samir"
-        ),
-        _names(
-            "El_Amrani Benali Haddad Mansour Khalil Nasser Al-Sayed Farouk Saleh Hamdan Al-Mansoori Aziz "
-            "Ibrahim Bennani Chaouch"
-        ),
-    ),
-    "turkic": (
-        _names("Elif Mehmet Zeynep Emre Ayşe Dinara Nurlan Aigerim Timur Gulnara Rustam Selin"),
-        _names(
-            "Yılmaz Kaya Demir Şahin Çelik Abdullayev Karimov Aliyeva Nurlanova Tashkentov Öztürk Sadykov"
-        ),
-    ),
-    "south_asia": (
-        _names(
-            "Priya Arjun Ananya Rahul Sanjana Imran Ayesha Farhan Nimali Suresh Kavya Rohan Tahmina Bilal "
-            "Deepa"
-        ),
-        _names(
-            "Sharma Patel Iyer Reddy Khan Chowdhury Perera Fernando Shrestha Gupta Rahman Qureshi Nair Menon "
-            "Siddiqui"
-        ),
-    ),
-    "southeast_asia": (
-        _names("Siti Budi Nurul Ahmad Maria Jose Somchai Suda Lan Minh Dewi Rizal Sokha Thu Hafiz"),
-        _names(
-            "Santoso Wijaya Abdullah Reyes Cruz Santos Srisuk Chaiyaporn Nguyen Tran Pham Tan Lim Hashim "
-            "Mendoza"
-        ),
-    ),
-    "east_asia": (
-        _names("Wei Li_Na Jun Yuki Haruto Min-jun Ji-woo Seo-yeon Hiroshi Mei Xiaoming Aiko Oyuna Hyun-woo"),
-        _names("Wang Li Zhang Chen Liu Tanaka Suzuki Sato Kim Park Lee Choi Yamamoto Batbayar Zhao"),
-    ),
-    "caribbean": (
-        _names("Keisha Andre Marsha Dwayne Shanice Kareem Nadia Marlon Simone Garfield"),
-        _names("Campbell Williams Brown Baptiste Joseph Charles Persaud Ramdial Thompson Greaves"),
-    ),
-}
-COUNTRY_NAMES: dict[str, str] = {}
-for _pool, _codes in {
-    "west_africa": "NG GH SN CI CM BJ TG BF ML NE SL LR GM GN",
-    "east_south_africa": "KE TZ UG RW ET ZM MW ZW ZA BW NA",
-    "francophone": "FR BE LU",
-    "hispanic": "ES MX CO PE AR CL EC BO PY UY CR PA GT DO",
-    "lusophone": "BR PT AO MZ CV",
-    "germanic": "DE AT NL CH",
-    "nordic": "SE NO DK FI",
-    "anglo": "GB IE US CA AU NZ",
-    "mediterranean": "IT GR MT CY",
-    "eastern_europe": "PL CZ SK HU RO BG HR SI RS UA LT LV EE MD AL MK",
-    "arabic": "MA DZ TN EG JO LB SA AE QA OM KW BH",
-    "turkic": "TR AZ KZ UZ KG",
-    "south_asia": "IN PK BD LK NP",
-    "southeast_asia": "ID MY PH TH VN KH SG",
-    "east_asia": "CN JP KR MN",
-    "caribbean": "JM TT BB BS GY",
-}.items():
-    for _code in _codes.split():
-        COUNTRY_NAMES[_code] = _pool
-
-# Country names that read better with an article in running text ("in the Netherlands").
-WITH_ARTICLE = {"US", "GB", "NL", "PH", "GM", "BS", "DO", "AE"}
-
-ORGANISATIONS = [
-    ("Public Prosecution Service of {country}", "prosecution"),
-    ("Office of the Director of Public Prosecutions, {country}", "odpp"),
-    ("Customs Administration of {country}", "customs"),
-    ("Ministry of Justice of {country}", "justice"),
-    ("National Police of {country}, Legal Affairs Division", "police"),
-    ("Supreme Court of {country}", "judiciary"),
-    ("High Court of {country}", "judiciary"),
-    ("Attorney General's Office of {country}", "ag"),
-    ("Medicines Regulatory Authority of {country}", "medicines"),
-    ("Financial Intelligence Unit of {country}", "fiu"),
-    ("Anti-Counterfeit Agency of {country}", "aca"),
-    ("Revenue Authority of {country}", "revenue"),
-]
-INTERNATIONAL_ORGANISATIONS = [
-    ("UNODC, Global Programme on Crimes that Affect the Environment", "unodc.example"),
-    ("INTERPOL Illicit Goods and Global Health Programme", "interpol.example"),
-    ("World Customs Organization, Compliance and Facilitation Directorate", "wco.example"),
-    ("Eurojust", "eurojust.example"),
-    ("WHO FCTC Secretariat", "who.example"),
-    ("Council of Europe, MEDICRIME Committee", "coe.example"),
-]
-
-REGION_COURTS = {
-    "european-union": "the Court of Justice of the European Union",
-    "ecowas": "the ECOWAS Community Court of Justice",
-    "council-of-europe": "the European Court of Human Rights",
-    "andean-community": "the Andean Court of Justice",
-    "caricom": "the Caribbean Court of Justice",
-}
+# The words the corpus is made of are data (vocabulary.json): names per naming tradition and the
+# countries that use each, organisations, each sector's goods, offences and agencies, and the
+# sentence templates. Their order matters: the same seed draws the same words.
 
 
 @dataclass(frozen=True)
@@ -250,469 +76,52 @@ class SectorWords:
     tags: list[str]
 
 
-SECTOR_WORDS: dict[str, SectorWords] = {
-    "medical-products": SectorWords(
-        [
-            "falsified antimalarial tablets", "substandard antibiotics", "unregistered diagnostic test kits",
-            "counterfeit insulin pens", "falsified oncology medicines", "unlicensed slimming pills",
-            "falsified vaccines",
-        ],
-        [
-            "manufacturing falsified medical products",
-            "supplying medicines without a marketing authorisation", "selling falsified medicines online",
-            "endangering public health through falsified medicines",
-        ],
-        ["packs", "boxes", "kilograms", "blister packs"],
-        ["the Medicines Act", "the Pharmacy and Poisons Act", "the Public Health Code"],
-        ["the medicines regulator", "the national pharmacy board", "the health inspectorate"],
-        ["medicrime", "untoc", "trips"],
-        ["falsified medicines", "online pharmacies", "public health", "laboratory analysis"],
-    ),
-    "tobacco": SectorWords(
-        [
-            "illicit cigarettes", "cheap whites", "unmanufactured tobacco", "counterfeit cigarettes",
-            "waterpipe tobacco",
-        ],
-        [
-            "smuggling tobacco products", "manufacturing tobacco products without a licence",
-            "evading excise duty on cigarettes", "trading in counterfeit cigarettes",
-        ],
-        ["master cases", "cartons", "kilograms of raw leaf", "containers"],
-        ["the Tobacco Control Act", "the Excise Act", "the Customs and Excise Act"],
-        ["the revenue authority", "the tobacco licensing office", "customs"],
-        ["fctc-protocol", "untoc"],
-        ["excise duty", "track and trace", "licensing", "free trade zones"],
-    ),
-    "alcohol-excisable-goods": SectorWords(
-        [
-            "counterfeit spirits", "methanol-contaminated alcohol", "undeclared wine consignments",
-            "illicit beer",
-        ],
-        [
-            "producing alcohol without a licence", "selling methanol-contaminated spirits",
-            "evading excise duty on alcohol", "forging excise stamps",
-        ],
-        ["litres", "bottles", "pallets", "tankers"],
-        ["the Excise Act", "the Liquor Licensing Act", "the Food Safety Act"],
-        ["the excise office", "the food safety authority", "customs"],
-        ["untoc", "trips"],
-        ["excise duty", "tax stamps", "methanol poisoning", "licensing"],
-    ),
-    "food-beverages": SectorWords(
-        [
-            "mislabelled olive oil", "counterfeit infant formula", "adulterated honey",
-            "falsified wine labels", "expired meat",
-        ],
-        [
-            "placing unsafe food on the market", "food fraud by misrepresentation of origin",
-            "relabelling expired food", "infringing protected geographical indications",
-        ],
-        ["tonnes", "cartons", "kilograms", "containers"],
-        ["the Food Safety Act", "the Consumer Protection Act", "the Geographical Indications Act"],
-        ["the food safety authority", "the agriculture inspectorate", "the consumer protection agency"],
-        ["trips", "untoc"],
-        ["food fraud", "labelling", "geographical indications", "public health"],
-    ),
-    "pesticides-agrochemicals": SectorWords(
-        ["illegal pesticides", "counterfeit herbicides", "unregistered fungicides", "banned insecticides"],
-        [
-            "importing unregistered pesticides", "trading in counterfeit plant protection products",
-            "placing banned pesticides on the market",
-        ],
-        ["litres", "drums", "kilograms", "containers"],
-        ["the Plant Protection Act", "the Pesticides Control Act", "the Environmental Code"],
-        ["the plant protection service", "the environment agency", "customs"],
-        ["rotterdam", "untoc", "trips"],
-        ["pesticides", "environmental crime", "labelling", "parallel imports"],
-    ),
-    "hazardous-chemicals": SectorWords(
-        ["ozone-depleting refrigerants", "undeclared industrial chemicals", "mercury", "precursor solvents"],
-        [
-            "illegal trade in ozone-depleting substances",
-            "importing hazardous chemicals without prior informed consent",
-            "mislabelling hazardous chemicals",
-        ],
-        ["cylinders", "drums", "tonnes", "kilograms"],
-        ["the Hazardous Substances Act", "the Environmental Management Act", "the Chemicals Act"],
-        ["the environment agency", "the chemicals inspectorate", "customs"],
-        ["rotterdam", "basel", "untoc"],
-        ["environmental crime", "prior informed consent", "licensing", "expert evidence"],
-    ),
-    "hazardous-waste": SectorWords(
-        [
-            "end-of-life vehicles", "electronic waste", "used lead-acid batteries", "plastic waste",
-            "ship-breaking waste",
-        ],
-        [
-            "illegal shipment of hazardous waste", "exporting e-waste declared as second-hand goods",
-            "illegal dumping of hazardous waste",
-        ],
-        ["containers", "tonnes", "shipments", "truckloads"],
-        ["the Waste Management Act", "the Environmental Protection Act", "the Environmental Code"],
-        ["the environment agency", "the port state control", "the waste inspectorate"],
-        ["basel", "untoc"],
-        ["environmental crime", "transboundary movements", "repatriation of waste", "corporate liability"],
-    ),
-    "firearms": SectorWords(
-        ["unmarked pistols", "firearm parts", "converted alarm weapons", "3D-printed firearms", "ammunition"],
-        [
-            "trafficking in firearms", "illicit manufacturing of firearms", "altering firearm markings",
-            "brokering firearms without authorisation",
-        ],
-        ["units", "rounds", "crates", "parcels"],
-        ["the Firearms Act", "the Arms and Ammunition Act", "the Criminal Code"],
-        ["the national firearms authority", "the ballistics laboratory", "the border police"],
-        ["firearms-protocol", "untoc"],
-        ["marking and tracing", "end-user certificates", "postal consignments", "organised crime group"],
-    ),
-    "narcotics-precursors": SectorWords(
-        ["ephedrine", "acetic anhydride", "fentanyl analogues", "tramadol tablets", "cocaine precursors"],
-        [
-            "diverting precursor chemicals", "trafficking in narcotic drugs",
-            "manufacturing synthetic drugs", "importing controlled substances without a licence",
-        ],
-        ["kilograms", "litres", "tablets", "barrels"],
-        ["the Narcotic Drugs Act", "the Precursors Control Act", "the Criminal Code"],
-        ["the drug control agency", "the forensic laboratory", "the precursor control unit"],
-        ["drug-convention-1988", "untoc"],
-        ["precursor chemicals", "controlled delivery", "darknet", "forensic testing"],
-    ),
-    "counterfeit-consumer-goods": SectorWords(
-        [
-            "counterfeit handbags", "fake sportswear", "counterfeit toys", "counterfeit cosmetics",
-            "fake luxury watches",
-        ],
-        [
-            "trademark counterfeiting on a commercial scale", "selling counterfeit goods online",
-            "importing counterfeit goods", "placing unsafe toys on the market",
-        ],
-        ["pieces", "cartons", "containers", "pallets"],
-        ["the Trade Marks Act", "the Anti-Counterfeit Act", "the Consumer Protection Act"],
-        ["the anti-counterfeit agency", "the right-holders' association", "customs"],
-        ["trips", "untoc"],
-        ["trademark infringement", "online marketplaces", "e-commerce", "destruction of seized goods"],
-    ),
-    "electronics-spare-parts": SectorWords(
-        [
-            "counterfeit phone chargers", "fake aircraft parts", "counterfeit brake pads",
-            "cloned integrated circuits",
-        ],
-        [
-            "selling counterfeit spare parts", "supplying falsified safety-critical components",
-            "importing electronics infringing trademarks",
-        ],
-        ["units", "pallets", "cartons", "containers"],
-        ["the Trade Marks Act", "the Product Safety Act", "the Standards Act"],
-        ["the standards bureau", "the civil aviation authority", "customs"],
-        ["trips", "untoc"],
-        ["product safety", "trademark infringement", "expert evidence", "e-commerce"],
-    ),
-    "fuel": SectorWords(
-        ["adulterated diesel", "smuggled petrol", "marked kerosene", "stolen crude oil"],
-        [
-            "fuel smuggling", "adulterating fuel", "illegal bunkering",
-            "evading fuel excise through laundering of marked fuel",
-        ],
-        ["litres", "tankers", "barrels", "tonnes"],
-        ["the Petroleum Act", "the Excise Act", "the Energy Regulation Act"],
-        ["the energy regulator", "the revenue authority", "the navy"],
-        ["untoc", "uncac"],
-        ["excise duty", "fuel marking", "maritime interdiction", "tax evasion"],
-    ),
-    "wildlife-timber": SectorWords(
-        ["ivory", "pangolin scales", "rosewood logs", "rhino horn", "live reptiles"],
-        [
-            "trafficking in protected species", "illegal logging and timber trade",
-            "possessing specimens of protected species", "forging CITES permits",
-        ],
-        ["kilograms", "logs", "containers", "specimens"],
-        ["the Wildlife Conservation Act", "the Forest Act", "the Environmental Code"],
-        ["the wildlife service", "the forestry commission", "customs"],
-        ["cites", "untoc", "uncac"],
-        ["cites permits", "environmental crime", "dna analysis", "asset recovery"],
-    ),
-    "cross-sector": SectorWords(
-        [
-            "smuggled cash", "gold bars", "mis-invoiced goods",
-            "luxury vehicles bought with illicit proceeds",
-        ],
-        [
-            "laundering the proceeds of illicit trade", "participating in an organised criminal group",
-            "bribing customs officials", "trade-based money laundering",
-        ],
-        ["accounts", "transactions", "shipments", "companies"],
-        ["the Proceeds of Crime Act", "the Anti-Money Laundering Act", "the Criminal Code"],
-        ["the financial intelligence unit", "the asset recovery office", "the anti-corruption commission"],
-        ["untoc", "uncac"],
-        ["money laundering", "asset recovery", "corruption", "joint investigation teams"],
-    ),
+_VOCABULARY = json.loads((Path(__file__).parent / "vocabulary.json").read_text(encoding="utf-8"))
+# (first names, family names) per naming tradition; COUNTRY_NAMES says which countries use which.
+NAMES: dict[str, tuple[list[str], list[str]]] = {
+    pool: (firsts, lasts) for pool, (firsts, lasts) in _VOCABULARY["NAMES"].items()
 }
-GENERIC_WORDS = SectorWords(
-    ["seized goods", "illicit goods", "counterfeit products"],
-    ["illicit trade", "smuggling", "trading in counterfeit goods"],
-    ["cartons", "containers", "kilograms"],
-    ["the Criminal Code", "the Customs Act"],
-    ["customs", "the police"],
-    ["untoc"],
-    ["smuggling", "customs seizure"],
-)
-
-# About sixty tags, normalised the way taxonomy.normalise_tag does.
-TAG_VOCABULARY = [
-    "sentencing", "mutual legal assistance", "extradition", "asset recovery", "confiscation",
-    "controlled delivery", "online marketplaces", "free trade zones", "transit", "customs seizure",
-    "chain of custody", "forensic testing", "expert evidence", "admissibility", "jurisdiction",
-    "corporate liability", "precursor chemicals", "dual criminality", "joint investigation teams",
-    "money laundering", "predicate offence", "trademark infringement", "criminal intent",
-    "strict liability", "public health", "labelling", "licensing", "excise duty", "tax evasion",
-    "smuggling", "organised crime group", "corruption", "victims", "destruction of seized goods",
-    "e-commerce", "postal consignments", "container shipping", "risk profiling", "parallel imports",
-    "plea agreements", "appeal", "legislative reform", "draft law", "penalties",
-    "aggravating circumstances", "darknet", "cryptocurrency", "undercover operations",
-    "electronic evidence", "laboratory analysis", "document fraud", "end-user certificates",
-    "marking and tracing", "track and trace", "environmental crime", "falsified medicines",
-    "online pharmacies", "food fraud", "geographical indications", "cites permits",
-    "transboundary movements", "product safety", "fuel marking", "tax stamps",
-]  # fmt: skip
-
-TITLES = [
-    "Is {offence} a predicate offence for money laundering in {J}?",
-    "Sentencing for {offence}: recent case law from {J}",
-    "Admissibility of laboratory reports on {goods} seized in {J}",
-    "Mutual legal assistance requests involving {goods}: practice under {I}",
-    "Criminal liability of online marketplaces for {goods}",
-    "Transit seizures of {goods}: does the law of {J} apply?",
-    "Implementing {I} in domestic law: gaps in {J}", "Corporate liability for {offence}",
-    "Destruction of seized {goods} before trial",
-    "Chain of custody for samples of {goods}: what courts in {J} require",
-    "Proving knowledge in cases of {offence}", "Confiscation of proceeds from {offence}",
-    "Joint investigation teams in cases of {offence}", "Draft law on {goods} in {J}: comments requested",
-    "Expert evidence on {goods}: who may testify?", "{J}: appeal judgment on {offence} ({year})",
-    "Extradition for {offence} without dual criminality?",
-    "Controlled deliveries of {goods} through postal channels",
-    "Free trade zones and {goods}: jurisdictional questions", "Compensating victims in cases of {offence}",
-    "Penalties for {offence} compared across jurisdictions",
-    "Using {I} as the legal basis for cooperation with {J2}", "Storage and disposal costs of seized {goods}",
-    "Messaging-app evidence in cases of {offence}",
-    "{goods_cap} declared as {cover}: which offence applies?",
-]
-
-OPENING_LEADS = [
-    "We are prosecuting a case involving {qty} {unit} of {goods} seized at {place}.",
-    "Our office has received a request from {J2} concerning {offence}, and I would welcome "
-    "colleagues' views.",
-    "In {J}, {offence} is punishable by up to {years} years' imprisonment under {act}, but courts rarely "
-    "impose more than {years_low}.",
-    "A recent seizure of {goods} at {place} has raised a question that our legislation does not "
-    "clearly answer.",
-    "I am preparing guidance for prosecutors in {J} on {offence} and would like to compare approaches.",
-    "{court_j} has just delivered a judgment on {offence} that may interest colleagues.",
-    "Customs officers in {J} intercepted {qty} {unit} of {goods} declared as {cover}.",
-    "We are reviewing {act} in {J}, and the working group has asked how other jurisdictions deal "
-    "with {issue}.",
-    "This thread collects practice on {issue} in cases concerning {goods}.",
-]
-ANALYSIS = [
-    "Article {art} of {I} requires States Parties to {obligation}.",
-    "{court_j} held in {case} that {holding}.",
-    "The central difficulty is proving {mental} on the part of {actor}.",
-    "In practice, {evidence} proved decisive in most of our cases.", "The defence argues that {defence}.",
-    "The question is whether {question}.",
-    "Our legislation does not define {term}, so the courts have looked to {I} for guidance.",
-    "Under {act}, the offence carries up to {years} years' imprisonment and a fine of up to {fine}.",
-    "The investigation relied on {coop} with {J2}, which took almost {months} months.",
-    "{agency_cap} has taken the view that {holding}.", "It is not settled whether {question}.",
-    "The sentencing guidelines treat {aggravating} as an aggravating circumstance.",
-    "In {year} the legislature amended {act} to cover {goods} expressly.",
-    "Most of these cases are still prosecuted as customs or regulatory offences rather than under the "
-    "criminal code.",
-    "The trial court convicted {actor}, but the conviction was quashed on appeal for want of evidence of "
-    "{mental}.", "Confiscation orders have so far been limited to the seized goods, not the proceeds.",
-    "A parallel civil action by the right-holder is pending before {court_j}.",
-    "The samples were analysed by {lab}, whose report concluded that {finding}.",
-    "The goods were in transit to {J2}, which raises the question of our jurisdiction to prosecute.",
-    "Seizures made under administrative customs powers cannot always be used as criminal evidence "
-    "without a fresh warrant.",
-]
-REPLY_LEADS = [
-    "Thank you, {pname}; our experience in {J} is similar.", "Thank you for raising this.",
-    "I can confirm that the same issue arose in {case}.", "I respectfully see it differently.",
-    "A short addition from {J}.", "This is a very useful summary.",
-    "On {pname}'s point about {issue}, two remarks.", "We had almost the same facts last year.",
-    "@{phandle}, in our jurisdiction the answer is different.", "I agree with most of the analysis above.",
-    "A word on {issue}, since it came up above.", "Interesting case, {pname}.",
-    "Just to add a practical angle.", "Our courts took the opposite view.",
-]
-REPLY_BODY = [
-    "In {J}, {court} held in {case} that {holding}.",
-    "We relied on {coop} with {J2}, and the evidence was admitted without difficulty.",
-    "I would be careful with {evidence}: the defence will challenge it if {condition}.",
-    "Our {act_bare} was amended in {year} precisely to address {issue}.",
-    "The sentence imposed was {years_low}, which the appeal court found too lenient given {aggravating}.",
-    "The better view, in my opinion, is that {holding}.", "It would help to know whether {question}.",
-    "{agency_cap} published guidance on this in {year}; I can share it privately.",
-    "We found {evidence} more persuasive to the court than expert testimony.",
-    "Article {art} of {I} is often overlooked, but it gives a clear basis for cooperation.",
-    "Could you share the reference of the judgment? It would help us with a pending appeal.",
-    "The same reasoning should apply to {goods}, although I know of no decided case.",
-    "In our system the prosecutor must first obtain {permission} before charging {actor}.",
-    "The key point for us was that {holding}.", "We lost a similar case because {defence}.",
-    "The court accepted {evidence} but gave little weight to {evidence2}.",
-    "{coop_cap} worked well for us, but only once the request named the account holders.",
-    "Penalties in {J} range from {years_low} to {years} years' imprisonment, and fines are rarely collected.",
-]
-CLOSINGS = [
-    "Any comparative experience would be very welcome.", "I would be grateful for references to case law.",
-    "Happy to share the judgment on request.", "I will report back once the court has ruled.",
-    "Views from colleagues in {J2} would be particularly useful.", "Thank you in advance.",
-]
-LIST_INTROS = [
-    "Points we are considering:", "The main questions are:", "The court took into account:", "In summary:",
-    "What worked for us:", "Open questions:",
-]
-LIST_ITEMS = [
-    "whether {question}", "{evidence} as the main evidence", "the role of {actor} in the supply chain",
-    "the application of Article {art} of {I}", "confiscation of proceeds under {act}",
-    "cooperation with {J2} through {coop}", "{aggravating} as an aggravating factor",
-    "the cost of storing {goods} until trial", "a maximum penalty of {years} years' imprisonment",
-    "proof of {mental}",
-]
-PROVISIONS = [
-    "Each State Party shall adopt such legislative and other measures as may be necessary to establish as "
-    "criminal offences, when committed intentionally, the conduct set forth in this article.",
-    "States Parties shall afford one another the widest measure of mutual legal assistance in "
-    "investigations, prosecutions and judicial proceedings.",
-    "Each Party shall ensure that legal persons can be held liable for offences established in accordance "
-    "with this Convention.",
-    "Each Party shall take the necessary measures to enable it to seize and confiscate the proceeds of the "
-    "offences, or property the value of which corresponds to such proceeds.",
-    "Whoever imports, exports or transports the goods knowing them to be falsified shall be punished by "
-    "imprisonment.",
-    "The court may order the destruction of the seized goods once samples sufficient for analysis have "
-    "been retained.",
-]
-EDIT_NOTES = [
-    "**Update:** the court has scheduled judgment for {month} {year_next}.",
-    "**Update:** the appeal was dismissed; the conviction stands.",
-    "**Correction:** the correct reference is {case}.",
-    "**Update:** {agency} has confirmed the laboratory results.",
-    "**Edit:** the penalty range was changed by the {year} amendment; figures above corrected.",
-]
-EDIT_REASONS = [
-    "Corrected the case number", "Added the citation of the appeal judgment", "Fixed the statute reference",
-    "Updated after the hearing", "Clarified the penalty range", "Removed the name of a witness",
-]
-HIDDEN_REASONS = [
-    "Confidential information: names a suspect in an ongoing investigation.",
-    "Off-topic; please start a separate thread.", "Contains personal data of a witness.",
-    "Duplicate of an earlier post.",
-]
-
-HOLDINGS = [
-    "possession in commercial quantities gives rise to a rebuttable presumption of intent to supply",
-    "a laboratory certificate is admissible without the analyst testifying unless the defence gives notice",
-    "the customs declaration alone does not establish knowledge of the nature of the goods",
-    "confiscation may extend to the vessel used to transport the goods",
-    "the offence is complete at import even where the goods were declared in transit",
-    "a complaint by the right-holder is not a precondition for prosecution",
-    "sentences must reflect the risk to public health and not only the value of the goods",
-    "communications intercepted abroad are admissible if lawfully obtained under the law of the "
-    "requested State",
-    "wilful blindness satisfies the knowledge requirement",
-    "the company's compliance programme did not exclude its criminal liability",
-    "a test purchase by investigators is not entrapment where the seller was already offering the goods",
-    "samples taken without the owner present remain admissible if the chain of custody is documented",
-]
-QUESTIONS = [
-    "the offence can be prosecuted where the goods never entered free circulation",
-    "a company can be held liable when its manager acted outside his mandate",
-    "an online advertisement alone amounts to an offer for sale",
-    "seized samples may be destroyed before the defence has had an opportunity to test them",
-    "the requested State may refuse assistance for lack of dual criminality",
-    "the freight forwarder can be treated as the importer",
-    "proceeds held in cryptocurrency can be frozen on the basis of a domestic order",
-    "a conviction abroad bars a prosecution here for the same consignment",
-    "administrative fines already paid prevent a criminal prosecution",
-]
-OBLIGATIONS = [
-    "establish as criminal offences the conduct described in the instrument",
-    "adopt measures enabling the confiscation of proceeds of crime",
-    "afford one another the widest measure of mutual legal assistance",
-    "ensure that legal persons can be held liable", "cooperate in the destruction of seized goods",
-    "keep records enabling the tracing of goods",
-    "provide for effective, proportionate and dissuasive sanctions",
-]
-MENTAL = [
-    "knowledge that the goods were falsified", "intent to place the goods on the market",
-    "awareness of the illicit origin of the funds", "recklessness as to the nature of the substance",
-    "intent to evade duty",
-]
-ACTORS = [
-    "the importer", "the freight forwarder", "the pharmacy owner", "the company directors", "the courier",
-    "the registered consignee", "the customs broker", "the warehouse manager",
-]
-EVIDENCE = [
-    "forensic laboratory analysis", "the right-holder's expert declaration",
-    "the shipping manifests and bills of lading",
-    "financial records obtained through mutual legal assistance",
-    "messages extracted from the seized phones", "track-and-trace data",
-    "the testimony of the customs officer who made the seizure", "CCTV footage from the warehouse",
-    "test purchases made by investigators", "the packaging and batch numbers",
-]
-DEFENCES = [
-    "the accused believed the goods were genuine parallel imports",
-    "the search of the container was carried out without a valid warrant",
-    "the laboratory was not accredited at the time of the analysis",
-    "the goods were only in transit and never intended for the domestic market",
-    "the evidence from abroad was not obtained through a formal request",
-    "the seized samples were not representative of the whole consignment",
-]
-CONDITIONS = [
-    "the chain of custody has a gap", "the analyst cannot attend the hearing",
-    "the samples were taken without the owner present", "the request for assistance was sent informally",
-    "the translation was not certified",
-]
-COOPERATION = [
-    "a request for mutual legal assistance", "a joint investigation team",
-    "a spontaneous exchange of information", "a European Investigation Order", "an INTERPOL notice",
-    "customs-to-customs cooperation", "a controlled delivery",
-]
-AGGRAVATING = [
-    "the risk to the health of children", "the involvement of an organised criminal group",
-    "the abuse of a position of trust", "the scale of the operation", "repeat offending",
-    "the corruption of public officials",
-]
-TERMS = ["falsified", "commercial scale", "placing on the market", "transit", "counterfeit", "trafficking"]
-ISSUES = [
-    "the destruction of seized goods", "transit cases", "corporate liability",
-    "the admissibility of foreign evidence", "sentencing", "online sales", "the costs of storage",
-    "the burden of proof", "confiscation of proceeds",
-]
-COURTS = [
-    "the Court of Appeal", "the Supreme Court", "the High Court", "the Court of Cassation",
-    "the Constitutional Court", "the regional court", "the criminal division of the High Court",
-]
-PLACES = [
-    "the port of {port}", "{port} international airport", "a bonded warehouse", "a free trade zone",
-    "the land border with {J2}", "a postal sorting centre", "an express courier hub",
-]
-PORTS = [
-    "Mombasa", "Lagos", "Rotterdam", "Antwerp", "Jebel Ali", "Colón", "Tema", "Durban", "Santos",
-    "Algeciras", "Piraeus", "Port Klang", "Felixstowe", "Hamburg", "Callao", "Manzanillo", "Lomé",
-    "Djibouti", "Chittagong", "Karachi", "Valencia", "Genoa", "Dar es Salaam", "Cotonou",
-]  # fmt: skip
-LABS = ["the national forensic laboratory", "an accredited private laboratory", "the customs laboratory"]
-FINDINGS = [
-    "the active ingredient was absent", "the goods did not match the right-holder's specifications",
-    "the concentration exceeded the legal limit", "the markings had been removed mechanically",
-    "the samples contained a banned substance",
-]
-COVERS = ["spare parts", "household goods", "cosmetics", "food supplements", "textiles", "machine parts"]
-PERMISSIONS = [
-    "the consent of the Attorney General", "a complaint from the right-holder", "a customs referral",
-]
-MONTHS = ["January", "March", "May", "June", "September", "October", "December"]
-# fmt: on
+COUNTRY_NAMES: dict[str, str] = _VOCABULARY["COUNTRY_NAMES"]
+# Country names that read better with an article in running text ("in the Netherlands").
+WITH_ARTICLE = set(_VOCABULARY["WITH_ARTICLE"])
+ORGANISATIONS = [tuple(entry) for entry in _VOCABULARY["ORGANISATIONS"]]
+INTERNATIONAL_ORGANISATIONS = [tuple(entry) for entry in _VOCABULARY["INTERNATIONAL_ORGANISATIONS"]]
+SECTOR_WORDS = {slug: SectorWords(**words) for slug, words in _VOCABULARY["SECTOR_WORDS"].items()}
+GENERIC_WORDS = SectorWords(**_VOCABULARY["GENERIC_WORDS"])
+REGION_COURTS = _VOCABULARY["REGION_COURTS"]
+TAG_VOCABULARY = _VOCABULARY["TAG_VOCABULARY"]
+TITLES = _VOCABULARY["TITLES"]
+OPENING_LEADS = _VOCABULARY["OPENING_LEADS"]
+ANALYSIS = _VOCABULARY["ANALYSIS"]
+REPLY_LEADS = _VOCABULARY["REPLY_LEADS"]
+REPLY_BODY = _VOCABULARY["REPLY_BODY"]
+CLOSINGS = _VOCABULARY["CLOSINGS"]
+LIST_INTROS = _VOCABULARY["LIST_INTROS"]
+LIST_ITEMS = _VOCABULARY["LIST_ITEMS"]
+PROVISIONS = _VOCABULARY["PROVISIONS"]
+EDIT_NOTES = _VOCABULARY["EDIT_NOTES"]
+EDIT_REASONS = _VOCABULARY["EDIT_REASONS"]
+HIDDEN_REASONS = _VOCABULARY["HIDDEN_REASONS"]
+HOLDINGS = _VOCABULARY["HOLDINGS"]
+QUESTIONS = _VOCABULARY["QUESTIONS"]
+OBLIGATIONS = _VOCABULARY["OBLIGATIONS"]
+MENTAL = _VOCABULARY["MENTAL"]
+ACTORS = _VOCABULARY["ACTORS"]
+EVIDENCE = _VOCABULARY["EVIDENCE"]
+DEFENCES = _VOCABULARY["DEFENCES"]
+CONDITIONS = _VOCABULARY["CONDITIONS"]
+COOPERATION = _VOCABULARY["COOPERATION"]
+AGGRAVATING = _VOCABULARY["AGGRAVATING"]
+TERMS = _VOCABULARY["TERMS"]
+ISSUES = _VOCABULARY["ISSUES"]
+COURTS = _VOCABULARY["COURTS"]
+PLACES = _VOCABULARY["PLACES"]
+PORTS = _VOCABULARY["PORTS"]
+LABS = _VOCABULARY["LABS"]
+FINDINGS = _VOCABULARY["FINDINGS"]
+COVERS = _VOCABULARY["COVERS"]
+PERMISSIONS = _VOCABULARY["PERMISSIONS"]
+MONTHS = _VOCABULARY["MONTHS"]
 
 
 # --- Text ----------------------------------------------------------------------------------------

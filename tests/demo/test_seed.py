@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.cli import main
+from app.demo.seed import DEMO_PASSWORD, EPOCH_END, EPOCH_START, load_taxonomy, plan_corpus, seed_demo
 from app.forum.models import (
     Post,
     PostRevision,
@@ -18,7 +19,6 @@ from app.forum.models import (
     ThreadJurisdiction,
     ThreadTag,
 )
-from app.forum.seed import DEMO_PASSWORD, EPOCH_END, EPOCH_START, load_taxonomy, plan_corpus, seed_demo
 from app.sanitize import render_markdown
 from app.security import verify_password
 
