@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
@@ -12,14 +13,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
-from app.accounts import permissions
-from app.accounts.countries import country_choices, country_name
-from app.attachments.models import DOCUMENT_KIND_LABELS
 from app.config import ROOT, get_settings
-from app.forum import fragments
-from app.forum import permissions as forum_permissions
 from app.i18n import get_translations
-from app.notifications import service as notifications
 from app.security import csrf_token_for, new_token
 from app.timeutil import iso
 
@@ -34,14 +29,22 @@ _environment = Environment(
 )
 templates = Jinja2Templates(env=_environment)
 templates.env.install_gettext_translations(get_translations(), newstyle=True)
-templates.env.globals.update(
-    permissions=permissions,
-    forum_permissions=forum_permissions,
-    country_choices=country_choices,
-    country_name=country_name,
-)
-templates.env.globals["document_kinds"] = DOCUMENT_KIND_LABELS
-templates.env.globals["thread_rows"] = lambda views: fragments.render_thread_rows(templates.env, views)
+# What a domain's templates need (its permissions, its labels) is registered by its pages.py:
+# template_globals(...) for values, context_hook(...) for what every page shows (the header's counts).
+ContextHook = Callable[[Request, Any, dict], None]
+_CONTEXT_HOOKS: list[ContextHook] = []
+
+
+def template_globals(**values: Any) -> None:
+    templates.env.globals.update(values)
+
+
+def context_hook(hook: ContextHook) -> ContextHook:
+    """hook(request, user, context) fills in what every page shows, unless the route gave it."""
+    _CONTEXT_HOOKS.append(hook)
+    return hook
+
+
 templates.env.filters["iso"] = iso
 templates.env.filters["datetime"] = lambda value: value.strftime("%Y-%m-%d %H:%M") + " UTC" if value else ""
 templates.env.filters["date"] = lambda value: value.strftime("%Y-%m-%d") if value else ""
@@ -156,17 +159,6 @@ def _once(compute):
     return cached
 
 
-def _unread_count(request: Request, user) -> int:
-    """The header's count, through the request's session while its unit of work is open. An error
-    page is rendered after that unit of work was rolled back and closed: it reads in a short read
-    transaction of its own, never through the request's (possibly write) session."""
-    db = getattr(request.state, "db", None)
-    if db is not None:
-        return notifications.unread_count(db, user, capped=True)
-    with request.app.state.database.unit_of_work(write=False) as session:
-        return notifications.unread_count(session, user, capped=True)
-
-
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
@@ -174,8 +166,8 @@ def render(
     messages = _read_flash(request)
     user = auth.user if auth else None
     context = context or {}
-    if "unread_notifications" not in context:
-        context["unread_notifications"] = _unread_count(request, user) if user else 0
+    for hook in _CONTEXT_HOOKS:
+        hook(request, user, context)
     ctx = {
         "request": request,
         "user": user,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 
 from app.accounts import permissions, service
+from app.accounts.countries import country_choices, country_name
 from app.accounts.models import Role
 from app.config import get_settings
 from app.db import SessionDep
@@ -17,9 +18,10 @@ from app.i18n import _
 from app.notifications.mail import deliver_pending, mail_configured
 from app.security import safe_next
 from app.timeutil import utcnow
-from app.web import delete_cookie, flash, redirect, render, set_cookie
+from app.web import delete_cookie, flash, redirect, render, set_cookie, template_globals
 
 router = APIRouter(dependencies=[CsrfProtected])
+template_globals(permissions=permissions, country_choices=country_choices, country_name=country_name)
 FormStr = Annotated[str, Form()]
 
 

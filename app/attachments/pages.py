@@ -13,9 +13,10 @@ from app.errors import AppError, NotFound
 from app.forum import service as forum
 from app.i18n import _
 from app.taxonomy import service as taxonomy
-from app.web import redirect, render
+from app.web import redirect, render, template_globals
 
 router = APIRouter(dependencies=[CsrfProtected])
+template_globals(document_kinds=DOCUMENT_KIND_LABELS)
 FormStr = Annotated[str, Form()]
 
 KIND_LABELS = DOCUMENT_KIND_LABELS

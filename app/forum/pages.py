@@ -12,16 +12,20 @@ from app.cache import kept
 from app.db import SessionDep, sqlite_reads_inline
 from app.deps import CsrfProtected, CurrentUser
 from app.errors import AppError, ValidationFailed
-from app.forum import fragments, service
+from app.forum import fragments, permissions, service
 from app.forum.schemas import ThreadCreate
 from app.i18n import _
 from app.notifications import service as notifications
 from app.sanitize import render_markdown
 from app.search.saved import check_after_write
 from app.taxonomy import service as taxonomy
-from app.web import CSRF_FIELD, csrf_token, redirect, render, templates
+from app.web import CSRF_FIELD, csrf_token, redirect, render, template_globals, templates
 
 router = APIRouter(dependencies=[CsrfProtected])
+template_globals(
+    forum_permissions=permissions,
+    thread_rows=lambda views: fragments.render_thread_rows(templates.env, views),
+)
 FormStr = Annotated[str, Form()]
 FormList = Annotated[list[str], Form()]
 # Nesting shown by indentation up to this depth; deeper replies continue flush with an

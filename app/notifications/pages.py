@@ -10,10 +10,29 @@ from app.i18n import _
 from app.notifications import service as notifications
 from app.notifications.watching import set_watching
 from app.security import safe_next
-from app.web import redirect, render
+from app.web import context_hook, redirect, render
 
 router = APIRouter(dependencies=[CsrfProtected])
 FormStr = Annotated[str, Form()]
+
+
+@context_hook
+def header_counts(request: Request, user, context: dict) -> None:
+    """The header's unread count on every page, through the request's session while its unit of
+    work is open. An error page is rendered after that unit of work was rolled back and closed: it
+    reads in a short read transaction of its own, never through the request's (possibly write)
+    session."""
+    if "unread_notifications" in context:
+        return
+    if user is None:
+        context["unread_notifications"] = 0
+        return
+    db = getattr(request.state, "db", None)
+    if db is not None:
+        context["unread_notifications"] = notifications.unread_count(db, user, capped=True)
+        return
+    with request.app.state.database.unit_of_work(write=False) as session:
+        context["unread_notifications"] = notifications.unread_count(session, user, capped=True)
 
 
 @router.post("/watch", name="watch")
