@@ -60,12 +60,13 @@ def _moderates(session: Session, user: User, post: Post) -> bool:
 
 
 def can_attach(session: Session, user: User | None, post: Post) -> bool:
-    moderates = user is not None and _moderates(session, user, post)
+    # The sector's moderators are looked up only when the author's own right does not decide.
+    moderates = user is not None and post.author_id != user.id and _moderates(session, user, post)
     return permissions.can_attach(user, post, moderates)
 
 
 def can_edit_attachment(session: Session, user: User | None, attachment: Attachment, post: Post) -> bool:
-    moderates = user is not None and _moderates(session, user, post)
+    moderates = user is not None and attachment.uploader_id != user.id and _moderates(session, user, post)
     return permissions.can_edit_attachment(user, attachment, moderates)
 
 

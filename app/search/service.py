@@ -161,7 +161,7 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
             .join(Post, Post.id == matched.c.post_id)
             .join(Thread, Thread.id == Post.thread_id)
         )
-        return [WindowRow(*row, *(None,) * (len(WindowRow._fields) - len(row))) for row in result], ascending
+        return [WindowRow(*row) for row in result], ascending
 
     def matching(query: Query, expand: str, span: tuple[int, int], primary: bool = False) -> set[int]:
         """Which posts of the window's id range match: no rank, no join."""
