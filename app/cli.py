@@ -53,7 +53,7 @@ def db_upgrade(revision: str) -> None:
 def admin_hint() -> str | None:
     """The command to run when no admin exists yet, else None."""
     # imported here: each command loads only what it uses (see the module docstring)
-    from app.accounts.service import admin_exists
+    from app.accounts.users import admin_exists
 
     database = _database()
     try:
@@ -113,7 +113,7 @@ def create_admin(email: str, name: str, password_stdin: bool) -> None:
     """Create an administrator (the password is prompted for, never a default)."""
     # imported here: each command loads only what it uses (see the module docstring)
     from app.accounts.models import Role
-    from app.accounts.service import create_user
+    from app.accounts.users import create_user
 
     password = _read_password(password_stdin)
     database = _database()
@@ -133,7 +133,7 @@ def create_admin(email: str, name: str, password_stdin: bool) -> None:
 def invite(email: str, role: str) -> None:
     """Invite someone; prints the registration link (and mails it when SMTP is set)."""
     # imported here: each command loads only what it uses (see the module docstring)
-    from app.accounts.service import create_invitation
+    from app.accounts.invitations import create_invitation
     from app.notifications.mail import deliver_pending
 
     database = _database()
@@ -157,7 +157,8 @@ def token() -> None:
 def token_create(email: str, name: str) -> None:
     """Create a personal access token for a user and print it."""
     # imported here: each command loads only what it uses (see the module docstring)
-    from app.accounts.service import create_api_token, get_user_by_email
+    from app.accounts.tokens import create_api_token
+    from app.accounts.users import get_user_by_email
 
     database = _database()
     try:

@@ -6,9 +6,10 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from app.accounts import service as accounts
+from app.accounts import sign_in as sign_in_service
+from app.accounts import tokens as tokens_service
 from app.accounts.models import User
-from app.accounts.service import Authenticated
+from app.accounts.sign_in import Authenticated
 from app.config import get_settings
 from app.db import SAFE_METHODS, SessionDep
 from app.errors import Forbidden, Unauthorized
@@ -47,13 +48,13 @@ def _resolve_auth(request: Request, session) -> Authenticated | None:
                 _("Use an Authorization header of the form 'Bearer <token>'."),
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        auth = accounts.resolve_api_token(session, token.strip())
+        auth = tokens_service.resolve_api_token(session, token.strip())
         if auth is None:
             raise Unauthorized(
                 _("This token is not valid, or was revoked."), headers={"WWW-Authenticate": "Bearer"}
             )
     else:
-        auth = accounts.resolve_session(session, request.cookies.get(cookie_name(request, "session")))
+        auth = sign_in_service.resolve_session(session, request.cookies.get(cookie_name(request, "session")))
     return auth
 
 

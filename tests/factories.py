@@ -2,7 +2,9 @@
 
 import itertools
 
-from app.accounts import service as accounts
+from app.accounts import invitations as invitations_service
+from app.accounts import tokens as tokens_service
+from app.accounts import users as users_service
 from app.accounts.models import User
 
 PASSWORD = "correct horse battery staple"
@@ -20,7 +22,7 @@ def make_user(
 ) -> User:
     number = next(_numbers)
     with database.unit_of_work() as session:
-        return accounts.create_user(
+        return users_service.create_user(
             session,
             email=email or f"user{number}@example.org",
             name=name or f"Member {number}",
@@ -32,13 +34,13 @@ def make_user(
 
 def make_token(database, user: User, name: str = "test") -> str:
     with database.unit_of_work() as session:
-        _token, raw = accounts.create_api_token(session, user, name)
+        _token, raw = tokens_service.create_api_token(session, user, name)
         return raw
 
 
 def make_invitation(database, inviter: User | None, email: str = "invitee@example.org", role: str = "expert"):
     with database.unit_of_work() as session:
-        invitation, url = accounts.create_invitation(session, inviter, email=email, role=role)
+        invitation, url = invitations_service.create_invitation(session, inviter, email=email, role=role)
         return invitation, url.split("token=", 1)[1]
 
 

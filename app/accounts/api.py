@@ -4,7 +4,8 @@ from datetime import UTC
 
 from fastapi import APIRouter, BackgroundTasks, Request
 
-from app.accounts import service
+from app.accounts import admin as admin_service
+from app.accounts import invitations as invitations_service
 from app.accounts.schemas import (
     InvitationCreate,
     InvitationRead,
@@ -50,7 +51,7 @@ def create_invitation(
     data: InvitationCreate,
     background: BackgroundTasks,
 ):
-    invitation, url = service.create_invitation(session, user, email=data.email, role=data.role)
+    invitation, url = invitations_service.create_invitation(session, user, email=data.email, role=data.role)
     background.add_task(deliver_pending, request.app.state.database)
     return _invitation_read(invitation, url)
 
@@ -58,7 +59,7 @@ def create_invitation(
 @router.get("/invitations")
 def list_invitations(session: SessionDep, user: CurrentUser):
     return {
-        "items": [_invitation_read(i) for i in service.list_invitations(session, user)],
+        "items": [_invitation_read(i) for i in invitations_service.list_invitations(session, user)],
         "next_cursor": None,
     }
 
@@ -67,7 +68,7 @@ def list_invitations(session: SessionDep, user: CurrentUser):
     "/invitations/{invitation_id}/revoke", response_model=InvitationRead, responses=error_responses(409)
 )
 def revoke_invitation(session: SessionDep, user: CurrentUser, invitation_id: int):
-    return _invitation_read(service.revoke_invitation(session, user, invitation_id))
+    return _invitation_read(invitations_service.revoke_invitation(session, user, invitation_id))
 
 
 @router.post(
@@ -76,14 +77,14 @@ def revoke_invitation(session: SessionDep, user: CurrentUser, invitation_id: int
 def resend_invitation(
     request: Request, session: SessionDep, user: CurrentUser, invitation_id: int, background: BackgroundTasks
 ):
-    invitation, url = service.resend_invitation(session, user, invitation_id)
+    invitation, url = invitations_service.resend_invitation(session, user, invitation_id)
     background.add_task(deliver_pending, request.app.state.database)
     return _invitation_read(invitation, url)
 
 
 @router.post("/register", response_model=Me, status_code=201, responses=error_responses(409))
 def register(session: SessionDep, data: RegisterIn):
-    return service.accept_invitation(
+    return invitations_service.accept_invitation(
         session,
         token=data.token,
         name=data.name,
@@ -95,13 +96,13 @@ def register(session: SessionDep, data: RegisterIn):
 
 @router.get("/users")
 def list_users(session: SessionDep, user: CurrentUser):
-    items = [UserAdmin.model_validate(u) for u in service.list_users(session, user)]
+    items = [UserAdmin.model_validate(u) for u in admin_service.list_users(session, user)]
     return {"items": items, "next_cursor": None}
 
 
 @router.post("/users/{user_id}/role", response_model=UserAdmin)
 def change_role(session: SessionDep, user: CurrentUser, user_id: int, data: RoleIn):
-    return service.change_role(session, user, user_id, data.role)
+    return admin_service.change_role(session, user, user_id, data.role)
 
 
 @router.post("/users/{user_id}/suspend", response_model=UserAdmin)
@@ -109,9 +110,9 @@ def suspend(session: SessionDep, user: CurrentUser, user_id: int, data: SuspendI
     until = data.until
     if until is not None and until.tzinfo is not None:
         until = until.astimezone(UTC).replace(tzinfo=None)
-    return service.suspend_user(session, user, user_id, until=until, reason=data.reason)
+    return admin_service.suspend_user(session, user, user_id, until=until, reason=data.reason)
 
 
 @router.post("/users/{user_id}/unsuspend", response_model=UserAdmin)
 def unsuspend(session: SessionDep, user: CurrentUser, user_id: int):
-    return service.reactivate_user(session, user, user_id)
+    return admin_service.reactivate_user(session, user, user_id)

@@ -7,7 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 
-from app.accounts import permissions, service
+from app.accounts import admin as admin_service
+from app.accounts import invitations as invitations_service
+from app.accounts import permissions
+from app.accounts import resets as resets_service
+from app.accounts import sign_in as sign_in_service
+from app.accounts import tokens as tokens_service
+from app.accounts import users as users_service
 from app.accounts.countries import country_choices, country_name
 from app.accounts.models import Role
 from app.config import get_settings
@@ -36,7 +42,7 @@ def _client_ip(request: Request) -> str:
 
 
 def _sign_in(request: Request, session, user, target: str):
-    raw = service.start_session(
+    raw = sign_in_service.start_session(
         session, user, ip_address=_client_ip(request), user_agent=request.headers.get("user-agent", "")
     )
     response = redirect(request, target)
@@ -62,7 +68,7 @@ def login(
     target = safe_next(next)
     try:
         # No savepoint here: a failed attempt's rate-limit count must be committed.
-        user = service.authenticate(session, email, password, _client_ip(request))
+        user = sign_in_service.authenticate(session, email, password, _client_ip(request))
     except AppError as error:
         return render(
             request,
@@ -81,7 +87,7 @@ def logout_page(request: Request, user: CurrentUser):
 @router.post("/logout", name="logout")
 def logout(request: Request, session: SessionDep, auth: AuthDep):
     if auth and auth.user_session:
-        service.end_session(session, auth.user_session)
+        sign_in_service.end_session(session, auth.user_session)
     response = redirect(request, "/login", _("You have signed out."))
     delete_cookie(response, request, "session")
     return response
@@ -93,7 +99,7 @@ def logout(request: Request, session: SessionDep, auth: AuthDep):
 @router.get("/register", name="register_page")
 def register_page(request: Request, session: SessionDep, token: str = ""):
     try:
-        invitation = service.invitation_for_token(session, token)
+        invitation = invitations_service.invitation_for_token(session, token)
     except Invalid as error:
         return render(
             request, "accounts/invitation_invalid.html", {"message": error.message}, status_code=400
@@ -113,7 +119,7 @@ def register(
 ):
     try:
         with session.begin_nested():
-            user = service.accept_invitation(
+            user = invitations_service.accept_invitation(
                 session, token=token, name=name, password=password, organisation=organisation, country=country
             )
     except Invalid as error:
@@ -121,7 +127,7 @@ def register(
             return render(
                 request, "accounts/invitation_invalid.html", {"message": error.message}, status_code=400
             )
-        invitation = service.invitation_for_token(session, token)
+        invitation = invitations_service.invitation_for_token(session, token)
         return render(
             request,
             "accounts/register.html",
@@ -157,7 +163,7 @@ def password_reset_request_page(request: Request):
 def password_reset_request(
     request: Request, session: SessionDep, background: BackgroundTasks, email: FormStr = ""
 ):
-    service.request_password_reset(session, email)
+    resets_service.request_password_reset(session, email)
     background.add_task(deliver_pending, request.app.state.database)
     # The same words whether or not the address has an account.
     return redirect(
@@ -173,7 +179,7 @@ def password_reset_request(
 @router.get("/password-reset/{token}", name="password_reset_page")
 def password_reset_page(request: Request, session: SessionDep, token: str):
     try:
-        service.reset_for_token(session, token)
+        resets_service.reset_for_token(session, token)
     except Invalid as error:
         return render(
             request,
@@ -188,7 +194,7 @@ def password_reset_page(request: Request, session: SessionDep, token: str):
 def password_reset(request: Request, session: SessionDep, token: str, password: FormStr = ""):
     try:
         with session.begin_nested():
-            service.reset_password(session, token, password)
+            resets_service.reset_password(session, token, password)
     except ValidationFailed as error:
         return render(
             request,
@@ -218,9 +224,9 @@ def _profile(request: Request, session, user, auth, status_code: int = 200, **co
         request,
         "accounts/profile.html",
         {
-            "sessions": service.list_sessions(session, user),
+            "sessions": sign_in_service.list_sessions(session, user),
             "current_session_id": auth.user_session.id if auth and auth.user_session else None,
-            "tokens": service.list_api_tokens(session, user),
+            "tokens": tokens_service.list_api_tokens(session, user),
             **context,
         },
         status_code=status_code,
@@ -244,7 +250,7 @@ def profile_update(
 ):
     try:
         with session.begin_nested():
-            service.update_profile(session, user, name=name, organisation=organisation, country=country)
+            users_service.update_profile(session, user, name=name, organisation=organisation, country=country)
     except AppError as error:
         session.refresh(user)
         return _profile(
@@ -270,7 +276,7 @@ def password_change(
 ):
     try:
         with session.begin_nested():
-            service.change_password(session, user, current=current_password, new=new_password)
+            sign_in_service.change_password(session, user, current=current_password, new=new_password)
     except AppError as error:
         return _profile(request, session, user, auth, 422, errors=_errors(error))
     # Every session ended with the old password, this one too; the person at the keyboard gets
@@ -282,13 +288,13 @@ def password_change(
 
 @router.post("/profile/sessions/end-others", name="sessions_end_others")
 def sessions_end_others(request: Request, session: SessionDep, user: CurrentUser, auth: AuthDep):
-    count = service.end_all_sessions(session, user, keep=auth.user_session if auth else None)
+    count = sign_in_service.end_all_sessions(session, user, keep=auth.user_session if auth else None)
     return redirect(request, "/profile#sessions", _("Signed out of %(count)d other sessions.", count=count))
 
 
 @router.post("/profile/sessions/{session_id}/end", name="session_end")
 def session_end(request: Request, session: SessionDep, user: CurrentUser, session_id: int):
-    service.end_own_session(session, user, session_id)
+    sign_in_service.end_own_session(session, user, session_id)
     return redirect(request, "/profile#sessions", _("That session was signed out."))
 
 
@@ -296,7 +302,7 @@ def session_end(request: Request, session: SessionDep, user: CurrentUser, sessio
 def token_create(request: Request, session: SessionDep, user: CurrentUser, auth: AuthDep, name: FormStr = ""):
     try:
         with session.begin_nested():
-            _token, raw = service.create_api_token(session, user, name)
+            _token, raw = tokens_service.create_api_token(session, user, name)
     except AppError as error:
         return _profile(request, session, user, auth, 422, token_errors=_errors(error), token_name=name)
     return redirect(
@@ -306,7 +312,7 @@ def token_create(request: Request, session: SessionDep, user: CurrentUser, auth:
 
 @router.post("/profile/tokens/{token_id}/revoke", name="token_revoke")
 def token_revoke(request: Request, session: SessionDep, user: CurrentUser, token_id: int):
-    service.revoke_api_token(session, user, token_id)
+    tokens_service.revoke_api_token(session, user, token_id)
     return redirect(request, "/profile#tokens", _("The token was revoked."))
 
 
@@ -318,7 +324,7 @@ def _invitations(request: Request, session, user, status_code: int = 200, **cont
         request,
         "accounts/invitations.html",
         {
-            "invitations": service.list_invitations(session, user),
+            "invitations": invitations_service.list_invitations(session, user),
             "roles": permissions.invitable_roles(user),
             "now": utcnow(),
             **context,
@@ -357,7 +363,7 @@ def invitation_create(
 ):
     try:
         with session.begin_nested():
-            invitation, url = service.create_invitation(session, user, email=email, role=role)
+            invitation, url = invitations_service.create_invitation(session, user, email=email, role=role)
     except AppError as error:
         return _invitations(
             request,
@@ -373,7 +379,7 @@ def invitation_create(
 
 @router.post("/invitations/{invitation_id}/revoke", name="invitation_revoke")
 def invitation_revoke(request: Request, session: SessionDep, user: CurrentUser, invitation_id: int):
-    invitation = service.revoke_invitation(session, user, invitation_id)
+    invitation = invitations_service.revoke_invitation(session, user, invitation_id)
     return redirect(
         request, "/invitations", _("The invitation to %(email)s was revoked.", email=invitation.email)
     )
@@ -383,7 +389,7 @@ def invitation_revoke(request: Request, session: SessionDep, user: CurrentUser, 
 def invitation_resend(
     request: Request, session: SessionDep, user: CurrentUser, background: BackgroundTasks, invitation_id: int
 ):
-    invitation, url = service.resend_invitation(session, user, invitation_id)
+    invitation, url = invitations_service.resend_invitation(session, user, invitation_id)
     background.add_task(deliver_pending, request.app.state.database)
     return _invitation_sent(request, invitation, url)
 
@@ -396,7 +402,7 @@ def admin_users(request: Request, session: SessionDep, user: CurrentUser):
     return render(
         request,
         "accounts/admin_users.html",
-        {"users": service.list_users(session, user), "roles": list(Role), "now": utcnow()},
+        {"users": admin_service.list_users(session, user), "roles": list(Role), "now": utcnow()},
     )
 
 
@@ -404,7 +410,7 @@ def admin_users(request: Request, session: SessionDep, user: CurrentUser):
 def admin_user_role(
     request: Request, session: SessionDep, user: CurrentUser, user_id: int, role: FormStr = ""
 ):
-    target = service.change_role(session, user, user_id, role)
+    target = admin_service.change_role(session, user, user_id, role)
     return redirect(
         request, "/admin/users", _("%(name)s is now %(role)s.", name=target.display_name, role=role)
     )
@@ -427,7 +433,7 @@ def admin_user_suspend(
         return redirect(request, "/admin/users", _("The date was not valid; use YYYY-MM-DD."), "error")
     try:
         with session.begin_nested():
-            target = service.suspend_user(session, user, user_id, until=until_date, reason=reason)
+            target = admin_service.suspend_user(session, user, user_id, until=until_date, reason=reason)
     except ValidationFailed as error:
         return redirect(request, "/admin/users", error.message, "error")
     return redirect(request, "/admin/users", _("%(name)s is suspended.", name=target.display_name))
@@ -435,25 +441,25 @@ def admin_user_suspend(
 
 @router.post("/admin/users/{user_id}/reactivate", name="admin_user_reactivate")
 def admin_user_reactivate(request: Request, session: SessionDep, user: CurrentUser, user_id: int):
-    target = service.reactivate_user(session, user, user_id)
+    target = admin_service.reactivate_user(session, user, user_id)
     return redirect(request, "/admin/users", _("%(name)s is active again.", name=target.display_name))
 
 
 @router.post("/admin/users/{user_id}/deactivate", name="admin_user_deactivate")
 def admin_user_deactivate(request: Request, session: SessionDep, user: CurrentUser, user_id: int):
-    target = service.deactivate_user(session, user, user_id)
+    target = admin_service.deactivate_user(session, user, user_id)
     return redirect(request, "/admin/users", _("%(name)s is deactivated.", name=target.display_name))
 
 
 @router.post("/admin/users/{user_id}/sessions/revoke", name="admin_user_sessions_revoke")
 def admin_user_sessions_revoke(request: Request, session: SessionDep, user: CurrentUser, user_id: int):
-    count = service.revoke_user_sessions(session, user, user_id)
+    count = admin_service.revoke_user_sessions(session, user, user_id)
     return redirect(request, "/admin/users", _("%(count)d sessions were signed out.", count=count))
 
 
 @router.post("/admin/users/{user_id}/reset-link", name="admin_user_reset_link")
 def admin_user_reset_link(request: Request, session: SessionDep, user: CurrentUser, user_id: int):
-    url = service.admin_reset_link(session, user, user_id)
+    url = admin_service.admin_reset_link(session, user, user_id)
     return redirect(
         request,
         "/admin/users",

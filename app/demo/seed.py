@@ -33,7 +33,7 @@ from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlmodel import Session
 
 from app.accounts.models import User
-from app.accounts.service import handle_base
+from app.accounts.users import handle_base
 from app.cache import bump
 from app.db import Database
 from app.forum.models import (

@@ -21,7 +21,7 @@ from datetime import datetime
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.accounts import service as accounts
+from app.accounts import users as users_service
 from app.accounts.models import User
 from app.db import Database
 from app.errors import AppError, NotFound, ValidationFailed
@@ -42,7 +42,7 @@ class ImportReport:
 
 
 def _member(session: Session, email: str) -> User:
-    user = accounts.get_user_by_email(session, email or "")
+    user = users_service.get_user_by_email(session, email or "")
     if user is None:
         raise NotFound(_('no member with the email address %(email)s (add a "user" line first)', email=email))
     return user
@@ -80,8 +80,8 @@ def _replies(
 def _line(session: Session, admin: User, record: dict, report: ImportReport) -> None:
     if "user" in record:
         item = record["user"]
-        if accounts.get_user_by_email(session, item.get("email", "")) is None:
-            accounts.create_user(
+        if users_service.get_user_by_email(session, item.get("email", "")) is None:
+            users_service.create_user(
                 session,
                 email=item.get("email", ""),
                 name=item.get("name", ""),
