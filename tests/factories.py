@@ -55,11 +55,11 @@ def make_thread(
     instruments: list[str] | None = None,
     tags: list[str] | str | None = None,
 ):
-    from app.forum import service as forum
+    from app.forum import actions
     from app.forum.schemas import ThreadCreate
 
     with database.unit_of_work() as session:
-        return forum.create_thread(
+        return actions.create_thread(
             session,
             author,
             ThreadCreate(
@@ -74,10 +74,10 @@ def make_thread(
 
 
 def make_reply(database, author: User, thread, body: str = "A reply.", parent_id: int | None = None):
-    from app.forum import service as forum
+    from app.forum import actions
 
     with database.unit_of_work() as session:
-        return forum.reply(session, author, thread.id, body, parent_id)
+        return actions.reply(session, author, thread.id, body, parent_id)
 
 
 def set_post_state(database, post_id: int, state: str, reason: str = "") -> None:

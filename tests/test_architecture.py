@@ -82,7 +82,7 @@ def _imports(name: str, path: Path):
                 yield from walk(child, in_function or function)
                 continue
             context = _context(lines, child.lineno)
-            # `from app.forum import service` names app.forum.service, not the package.
+            # `from app.forum import queries` names app.forum.queries, not the package.
             resolved = {_resolve(t) for t in targets if t.startswith("app")} - {None, name} - PACKAGES
             for target in sorted(resolved) or [None]:
                 yield target, child.lineno, in_function, context
@@ -163,7 +163,7 @@ def test_imports_inside_functions_say_why():
 
 def test_the_checks_see_the_graph():
     """The walk finds what it should: a known import, and the layers of known modules."""
-    assert "app.forum.service" in GRAPH["app.forum.pages"]
+    assert "app.forum.queries" in GRAPH["app.forum.pages"]
     assert "app.cache" in GRAPH["app.audit"]
     assert layer("app.forum.pages") == ROUTES
     assert layer("app.search.engines.sqlite") == SERVICES

@@ -10,7 +10,8 @@ from app.attachments.transfer import download_response, upload_files
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
 from app.errors import AppError, NotFound
-from app.forum import service as forum
+from app.forum import permissions as forum_permissions
+from app.forum import queries, urls
 from app.i18n import _
 from app.taxonomy import service as taxonomy
 from app.web import redirect, render, template_globals
@@ -42,11 +43,11 @@ def _form_context(post, thread, **extra):
 
 @router.get("/posts/{post_id}/attachments/new", name="attach_page")
 def attach_page(request: Request, session: SessionDep, user: CurrentUser, post_id: int):
-    post = forum.get_post(session, post_id)
-    forum.permissions.check_can_see_post(user, post)
+    post = queries.get_post(session, post_id)
+    forum_permissions.check_can_see_post(user, post)
     if not service.can_attach(session, user, post):
         raise NotFound(_("No such post."))
-    thread = forum.get_thread(session, user, post.thread_id)
+    thread = queries.get_thread(session, user, post.thread_id)
     return render(request, "attachments/upload.html", _form_context(post, thread))
 
 
@@ -57,17 +58,17 @@ async def attach(request: Request, session: SessionDep, user: CurrentUser, post_
     except AppError as error:
         if error.status_code in (403, 404):
             raise
-        post = forum.get_post(session, post_id)
-        thread = forum.get_thread(session, user, post.thread_id)
+        post = queries.get_post(session, post_id)
+        thread = queries.get_thread(session, user, post.thread_id)
         return render(
             request,
             "attachments/upload.html",
             _form_context(post, thread, error=error.message),
             status_code=error.status_code,
         )
-    post = forum.get_post(session, post_id)
+    post = queries.get_post(session, post_id)
     return redirect(
-        request, forum.post_url(post.thread_id, post.id), _("%(n)d document(s) attached.", n=len(attachments))
+        request, urls.post_url(post.thread_id, post.id), _("%(n)d document(s) attached.", n=len(attachments))
     )
 
 
@@ -109,8 +110,8 @@ def attachment_update(
 @router.post("/attachments/{attachment_id}/delete", name="attachment_delete")
 def attachment_delete(request: Request, session: SessionDep, user: CurrentUser, attachment_id: int):
     attachment = service.remove(session, user, attachment_id)
-    post = forum.get_post(session, attachment.post_id)
-    return redirect(request, forum.post_url(post.thread_id, post.id), _("The document was removed."))
+    post = queries.get_post(session, attachment.post_id)
+    return redirect(request, urls.post_url(post.thread_id, post.id), _("The document was removed."))
 
 
 @router.get("/attachments/{attachment_id}/download", name="attachment_download")

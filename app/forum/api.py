@@ -8,7 +8,8 @@ from fastapi.responses import JSONResponse
 from app.accounts.models import User
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
-from app.forum import service
+from app.forum import actions, drafts, overview, queries, urls
+from app.forum import bookmarks as bookmarks_service
 from app.forum.reads import author_read, post_read, thread_read
 from app.forum.schemas import (
     DraftIn,
@@ -41,7 +42,7 @@ def sectors(session: SessionDep, user: CurrentUser):
             "thread_count": summary.thread_count,
             "last_activity_at": iso(summary.last_activity_at),
         }
-        for summary in service.sector_summaries(session)
+        for summary in overview.sector_summaries(session)
         for s in [summary.sector]
     ]
     return {"items": items, "next_cursor": None}
@@ -70,8 +71,8 @@ def list_threads(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
 ):
-    filters = service.ThreadFilters(sector=sector, jurisdiction=jurisdiction, instrument=instrument, tag=tag)
-    views, next_cursor = service.list_threads(session, user, filters, cursor, limit)
+    filters = queries.ThreadFilters(sector=sector, jurisdiction=jurisdiction, instrument=instrument, tag=tag)
+    views, next_cursor = queries.list_threads(session, user, filters, cursor, limit)
     return {"items": [thread_read(v) for v in views], "next_cursor": next_cursor}
 
 
@@ -79,16 +80,16 @@ def list_threads(
 def create_thread(
     request: Request, session: SessionDep, user: CurrentUser, data: ThreadCreate, background: BackgroundTasks
 ):
-    thread = service.create_thread(session, user, data)
+    thread = actions.create_thread(session, user, data)
     background.add_task(check_after_write, request.app.state.database)
-    return thread_read(service.thread_views(session, user, [thread])[0])
+    return thread_read(queries.thread_views(session, user, [thread])[0])
 
 
 @router.get("/threads/{thread_id}", response_model=ThreadDetail)
 def get_thread(session: SessionDep, user: CurrentUser, thread_id: int):
-    thread = service.get_thread(session, user, thread_id)
-    view = service.thread_views(session, user, [thread])[0]
-    posts, next_cursor = service.thread_posts(session, user, thread)
+    thread = queries.get_thread(session, user, thread_id)
+    view = queries.thread_views(session, user, [thread])[0]
+    posts, next_cursor = queries.thread_posts(session, user, thread)
     return thread_read(
         view,
         ThreadDetail,
@@ -106,8 +107,8 @@ def thread_posts(
     flat: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 200,
 ):
-    thread = service.get_thread(session, user, thread_id)
-    posts, next_cursor = service.thread_posts(session, user, thread, cursor, limit, flat=flat)
+    thread = queries.get_thread(session, user, thread_id)
+    posts, next_cursor = queries.thread_posts(session, user, thread, cursor, limit, flat=flat)
     items = [post_read(p.post, p.author, p.body_visible, p.attachments, user) for p in posts]
     return {"items": items, "next_cursor": next_cursor}
 
@@ -121,7 +122,7 @@ def reply(
     data: ReplyCreate,
     background: BackgroundTasks,
 ):
-    post = service.reply(session, user, thread_id, data.body, data.parent_id, created_at=data.created_at)
+    post = actions.reply(session, user, thread_id, data.body, data.parent_id, created_at=data.created_at)
     background.add_task(check_after_write, request.app.state.database)
     return post_read(post, user, True)
 
@@ -129,8 +130,8 @@ def reply(
 @router.patch("/posts/{post_id}", response_model=PostRead, responses=error_responses(409))
 def edit_post(session: SessionDep, user: CurrentUser, post_id: int, data: PostEdit):
     try:
-        post = service.edit_post(session, user, post_id, data.body, data.base_revision, data.reason)
-    except service.StaleEdit as error:
+        post = actions.edit_post(session, user, post_id, data.body, data.base_revision, data.reason)
+    except actions.StaleEdit as error:
         current = error.current
         author = session.get(User, current.author_id) if current.author_id else None
         return JSONResponse(
@@ -147,13 +148,13 @@ def edit_post(session: SessionDep, user: CurrentUser, post_id: int, data: PostEd
 
 @router.delete("/posts/{post_id}", response_model=PostRead, responses=error_responses(409))
 def delete_post(session: SessionDep, user: CurrentUser, post_id: int):
-    post = service.delete_post(session, user, post_id)
+    post = actions.delete_post(session, user, post_id)
     return post_read(post, user, False)
 
 
 @router.get("/posts/{post_id}/revisions")
 def post_revisions(session: SessionDep, user: CurrentUser, post_id: int):
-    _post, rows = service.revisions(session, user, post_id)
+    _post, rows = queries.revisions(session, user, post_id)
     items = [
         RevisionRead(
             revision=r.revision,
@@ -174,37 +175,37 @@ def preview(user: CurrentUser, data: PreviewIn):
 
 @router.get("/drafts/{key}")
 def get_draft(session: SessionDep, user: CurrentUser, key: str):
-    draft = service.get_draft(session, user, key)
+    draft = drafts.get_draft(session, user, key)
     if draft is None:
         return {"key": key, "title": "", "body": "", "fields": {}, "updated_at": None}
     return {
         "key": key,
         "title": draft.title,
         "body": draft.body,
-        "fields": service.draft_fields(draft),
+        "fields": drafts.draft_fields(draft),
         "updated_at": iso(draft.updated_at),
     }
 
 
 @router.put("/drafts/{key}")
 def save_draft(session: SessionDep, user: CurrentUser, key: str, data: DraftIn):
-    draft = service.save_draft(session, user, key, title=data.title, body=data.body, fields=data.fields)
+    draft = drafts.save_draft(session, user, key, title=data.title, body=data.body, fields=data.fields)
     return {"key": key, "updated_at": iso(draft.updated_at)}
 
 
 @router.delete("/drafts/{key}", status_code=204)
 def delete_draft(session: SessionDep, user: CurrentUser, key: str):
-    service.delete_draft(session, user, key)
+    drafts.delete_draft(session, user, key)
 
 
 @router.put("/posts/{post_id}/bookmark", status_code=204)
 def bookmark(session: SessionDep, user: CurrentUser, post_id: int):
-    service.set_bookmark(session, user, post_id, True)
+    bookmarks_service.set_bookmark(session, user, post_id, True)
 
 
 @router.delete("/posts/{post_id}/bookmark", status_code=204)
 def unbookmark(session: SessionDep, user: CurrentUser, post_id: int):
-    service.set_bookmark(session, user, post_id, False)
+    bookmarks_service.set_bookmark(session, user, post_id, False)
 
 
 @router.get("/bookmarks")
@@ -214,17 +215,17 @@ def bookmarks(session: SessionDep, user: CurrentUser):
             "post_id": post.id,
             "thread_id": thread.id,
             "title": thread.title,
-            "url": service.post_url(thread, post.id),
+            "url": urls.post_url(thread, post.id),
             "created_at": iso(mark.created_at),
         }
-        for mark, post, thread, _author in service.list_bookmarks(session, user)
+        for mark, post, thread, _author in bookmarks_service.list_bookmarks(session, user)
     ]
     return {"items": items, "next_cursor": None}
 
 
 @router.get("/coverage")
 def coverage(session: SessionDep, user: CurrentUser):
-    sectors_, jurisdictions_, cells = service.coverage(session)
+    sectors_, jurisdictions_, cells = overview.coverage(session)
     return {
         "sectors": [s.slug for s in sectors_],
         "jurisdictions": [j.code for j in jurisdictions_],

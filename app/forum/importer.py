@@ -25,7 +25,7 @@ from app.accounts import users as users_service
 from app.accounts.models import User
 from app.db import Database
 from app.errors import AppError, NotFound, ValidationFailed
-from app.forum import service as forum
+from app.forum import actions
 from app.forum.schemas import ThreadCreate
 from app.i18n import _
 from app.security import new_token
@@ -64,7 +64,7 @@ def _replies(
         raise ValidationFailed({"replies": _("replies nest deeper than %(n)d levels", n=MAX_DEPTH)})
     count = 0
     for item in replies or []:
-        post = forum.reply(
+        post = actions.reply(
             session,
             admin,
             thread_id,
@@ -102,7 +102,7 @@ def _line(session: Session, admin: User, record: dict, report: ImportReport) -> 
         },
         created_at=_date(item.get("created_at")),
     )
-    thread = forum.create_thread(session, admin, data, author=_member(session, item.get("author", "")))
+    thread = actions.create_thread(session, admin, data, author=_member(session, item.get("author", "")))
     # A reply without a parent answers the opening post.
     report.posts += 1 + _replies(session, admin, thread.id, None, item.get("replies"), 1)
     report.threads += 1

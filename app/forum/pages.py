@@ -12,7 +12,8 @@ from app.cache import kept
 from app.db import SessionDep, sqlite_reads_inline
 from app.deps import CsrfProtected, CurrentUser
 from app.errors import AppError, ValidationFailed
-from app.forum import fragments, permissions, service
+from app.forum import actions, drafts, fragments, overview, permissions, queries, urls
+from app.forum import bookmarks as bookmarks_service
 from app.forum.schemas import ThreadCreate
 from app.i18n import _
 from app.notifications import service as notifications
@@ -44,14 +45,14 @@ def _list_page(
     request: Request,
     session,
     user,
-    filters: service.ThreadFilters,
+    filters: queries.ThreadFilters,
     heading: str,
     cursor: str | None,
     watch: tuple[str, str, int] | None = None,
     description: str = "",
     with_filters: bool = False,
 ):
-    views, next_cursor = service.list_threads(session, user, filters, cursor)
+    views, next_cursor = queries.list_threads(session, user, filters, cursor)
     watching = watch is not None and notifications.is_watching(session, user, watch[0], watch[2])
     return render(
         request,
@@ -76,9 +77,9 @@ def _list_page(
 @router.get("/", name="home")
 @sqlite_reads_inline
 def home(request: Request, session: SessionDep, user: CurrentUser):
-    recent, _cursor = service.list_threads(session, user, service.ThreadFilters(), limit=10)
+    recent, _cursor = queries.list_threads(session, user, queries.ThreadFilters(), limit=10)
     return render(
-        request, "forum/home.html", {"summaries": service.sector_summaries(session), "recent": recent}
+        request, "forum/home.html", {"summaries": overview.sector_summaries(session), "recent": recent}
     )
 
 
@@ -94,7 +95,7 @@ def threads(
     tag: str = "",
     cursor: str | None = None,
 ):
-    filters = service.ThreadFilters(
+    filters = queries.ThreadFilters(
         sector=sector or None,
         jurisdiction=jurisdiction or None,
         instrument=instrument or None,
@@ -113,7 +114,7 @@ def sector_page(
         request,
         session,
         user,
-        service.ThreadFilters(sector=slug),
+        queries.ThreadFilters(sector=slug),
         sector.name,
         cursor,
         watch=("sector", sector.slug, sector.id),
@@ -131,7 +132,7 @@ def jurisdiction_page(
         request,
         session,
         user,
-        service.ThreadFilters(jurisdiction=code),
+        queries.ThreadFilters(jurisdiction=code),
         jurisdiction.name,
         cursor,
         watch=("jurisdiction", jurisdiction.code, jurisdiction.id),
@@ -144,7 +145,7 @@ def instrument_page(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, cursor: str | None = None
 ):
     instrument = taxonomy.instrument_by_slug(session, slug)
-    return _list_page(request, session, user, service.ThreadFilters(instrument=slug), instrument.name, cursor)
+    return _list_page(request, session, user, queries.ThreadFilters(instrument=slug), instrument.name, cursor)
 
 
 @router.get("/tag/{name}", name="tag_page")
@@ -154,7 +155,7 @@ def tag_page(request: Request, session: SessionDep, user: CurrentUser, name: str
         request,
         session,
         user,
-        service.ThreadFilters(tag=name),
+        queries.ThreadFilters(tag=name),
         _("Tagged “%(tag)s”", tag=taxonomy.normalise_tag(name)),
         cursor,
     )
@@ -170,7 +171,7 @@ def coverage(request: Request, session: SessionDep, user: CurrentUser, all: bool
 
 
 def _coverage_table(session, show_all: bool) -> Markup:
-    sectors, jurisdictions, cells = service.coverage(session, all_jurisdictions=show_all)
+    sectors, jurisdictions, cells = overview.coverage(session, all_jurisdictions=show_all)
     # Pairs of (jurisdiction code, count) per sector, built here: thousands of cells render faster
     # from a plain list than from lookups in the template.
     rows = [
@@ -203,8 +204,8 @@ def _new_thread_form(request: Request, session, form: dict, status_code: int = 2
 def new_thread_page(
     request: Request, session: SessionDep, user: CurrentUser, sector: str = "", jurisdiction: str = ""
 ):
-    draft = service.get_draft(session, user, "thread")
-    fields = service.draft_fields(draft)
+    draft = drafts.get_draft(session, user, "thread")
+    fields = drafts.draft_fields(draft)
     form = {
         "title": draft.title if draft else "",
         "body": draft.body if draft else "",
@@ -246,7 +247,7 @@ def new_thread(
     if action == "preview":
         return _new_thread_form(request, session, form, preview=render_markdown(body))
     if action == "save_draft":
-        service.save_draft(
+        drafts.save_draft(
             session,
             user,
             "thread",
@@ -262,7 +263,7 @@ def new_thread(
         return _new_thread_form(request, session, form, draft_saved=True)
     try:
         with session.begin_nested():
-            thread = service.create_thread(
+            thread = actions.create_thread(
                 session,
                 user,
                 ThreadCreate(
@@ -282,7 +283,7 @@ def new_thread(
         return redirect(
             request, f"/posts/{thread.last_post_id}/attachments/new", _("Your thread was published.")
         )
-    return redirect(request, service.thread_url(thread), _("Your thread was published."))
+    return redirect(request, urls.thread_url(thread), _("Your thread was published."))
 
 
 # --- Replying ------------------------------------------------------------------------------------
@@ -300,7 +301,7 @@ def _reply_form(
 ):
     parent = None
     if parent_id:
-        parent, parent_author = service.post_for_quote(session, user, parent_id)
+        parent, parent_author = queries.post_for_quote(session, user, parent_id)
         context["parent_author"] = parent_author
     return render(
         request,
@@ -309,7 +310,7 @@ def _reply_form(
             "thread": thread,
             "parent": parent,
             "form": {"body": body},
-            "draft_key": service.reply_draft_key(thread.id, parent_id),
+            "draft_key": drafts.reply_draft_key(thread.id, parent_id),
             **context,
         },
         status_code=status_code,
@@ -325,12 +326,12 @@ def reply_page(
     parent: int | None = None,
     quote: bool = False,
 ):
-    thread = service.get_thread(session, user, thread_id)
-    draft = service.get_draft(session, user, service.reply_draft_key(thread.id, parent))
+    thread = queries.get_thread(session, user, thread_id)
+    draft = drafts.get_draft(session, user, drafts.reply_draft_key(thread.id, parent))
     body = draft.body if draft else ""
     if quote and parent:
-        quoted, author = service.post_for_quote(session, user, parent)
-        body = service.quote_markdown(quoted, author) + body
+        quoted, author = queries.post_for_quote(session, user, parent)
+        body = queries.quote_markdown(quoted, author) + body
     return _reply_form(
         request, session, user, thread, parent, body, draft_restored=bool(draft and draft.body)
     )
@@ -348,16 +349,16 @@ def reply(
     action: FormStr = "publish",
     attach: FormStr = "",
 ):
-    thread = service.get_thread(session, user, thread_id)
+    thread = queries.get_thread(session, user, thread_id)
     parent = int(parent_id) if parent_id.isdecimal() else None
     if action == "preview":
         return _reply_form(request, session, user, thread, parent, body, preview=render_markdown(body))
     if action == "save_draft":
-        service.save_draft(session, user, service.reply_draft_key(thread.id, parent), body=body)
+        drafts.save_draft(session, user, drafts.reply_draft_key(thread.id, parent), body=body)
         return _reply_form(request, session, user, thread, parent, body, draft_saved=True)
     try:
         with session.begin_nested():
-            post = service.reply(session, user, thread.id, body, parent)
+            post = actions.reply(session, user, thread.id, body, parent)
     except AppError as error:
         if error.status_code == 403:
             raise
@@ -365,7 +366,7 @@ def reply(
     background.add_task(check_after_write, request.app.state.database)
     if attach == "1":
         return redirect(request, f"/posts/{post.id}/attachments/new", _("Your reply was posted."))
-    return redirect(request, service.post_url(thread, post.id), _("Your reply was posted."))
+    return redirect(request, urls.post_url(thread, post.id), _("Your reply was posted."))
 
 
 # --- Editing, deleting, revisions ------------------------------------------------------------------
@@ -373,12 +374,12 @@ def reply(
 
 @router.get("/posts/{post_id}/edit", name="edit_post_page")
 def edit_post_page(request: Request, session: SessionDep, user: CurrentUser, post_id: int):
-    post = service.get_post(session, post_id)
-    service.permissions.check_can_see_post(user, post)
-    service.permissions.check_can_edit_post(
-        user, post, service.moderates_thread(session, user, service.get_thread(session, user, post.thread_id))
+    post = queries.get_post(session, post_id)
+    permissions.check_can_see_post(user, post)
+    permissions.check_can_edit_post(
+        user, post, queries.moderates_thread(session, user, queries.get_thread(session, user, post.thread_id))
     )
-    thread = service.get_thread(session, user, post.thread_id)
+    thread = queries.get_thread(session, user, post.thread_id)
     return render(
         request,
         "forum/edit.html",
@@ -397,8 +398,8 @@ def edit_post(
     reason: FormStr = "",
     action: FormStr = "save",
 ):
-    post = service.get_post(session, post_id)
-    thread = service.get_thread(session, user, post.thread_id)
+    post = queries.get_post(session, post_id)
+    thread = queries.get_thread(session, user, post.thread_id)
     base = int(base_revision) if base_revision.isdecimal() else 0
     form = {"body": body, "base_revision": base, "reason": reason}
     if action == "preview":
@@ -409,8 +410,8 @@ def edit_post(
         )
     try:
         with session.begin_nested():
-            post = service.edit_post(session, user, post_id, body, base, reason)
-    except service.StaleEdit as error:
+            post = actions.edit_post(session, user, post_id, body, base, reason)
+    except actions.StaleEdit as error:
         # Nothing lost: the member's text comes back beside the current version, and the form now
         # builds on the current revision.
         return render(
@@ -434,24 +435,24 @@ def edit_post(
             {"post": post, "thread": thread, "form": form, "errors": _errors(error)},
             status_code=422,
         )
-    return redirect(request, service.post_url(thread, post.id), _("Your changes were saved."))
+    return redirect(request, urls.post_url(thread, post.id), _("Your changes were saved."))
 
 
 @router.post("/posts/{post_id}/delete", name="delete_post")
 def delete_post(request: Request, session: SessionDep, user: CurrentUser, post_id: int):
-    post = service.delete_post(session, user, post_id)
-    return redirect(request, service.post_url(post.thread_id, post.id), _("Your post was deleted."))
+    post = actions.delete_post(session, user, post_id)
+    return redirect(request, urls.post_url(post.thread_id, post.id), _("Your post was deleted."))
 
 
 @router.get("/posts/{post_id}/revisions", name="post_revisions")
 def post_revisions(request: Request, session: SessionDep, user: CurrentUser, post_id: int):
-    post, rows = service.revisions(session, user, post_id)
-    thread = service.get_thread(session, user, post.thread_id)
+    post, rows = queries.revisions(session, user, post_id)
+    thread = queries.get_thread(session, user, post.thread_id)
     diffs = [
         (
             rows[i],
             rows[i - 1] if i else None,
-            service.diff_lines(rows[i - 1][0].body, rows[i][0].body) if i else [],
+            queries.diff_lines(rows[i - 1][0].body, rows[i][0].body) if i else [],
         )
         for i in range(len(rows))
     ]
@@ -465,14 +466,16 @@ def post_revisions(request: Request, session: SessionDep, user: CurrentUser, pos
 
 @router.post("/posts/{post_id}/bookmark", name="bookmark")
 def bookmark(request: Request, session: SessionDep, user: CurrentUser, post_id: int, on: FormStr = "1"):
-    post = service.set_bookmark(session, user, post_id, on == "1")
+    post = bookmarks_service.set_bookmark(session, user, post_id, on == "1")
     message = _("Bookmarked.") if on == "1" else _("Bookmark removed.")
-    return redirect(request, service.post_url(post.thread_id, post.id), message)
+    return redirect(request, urls.post_url(post.thread_id, post.id), message)
 
 
 @router.get("/bookmarks", name="bookmarks")
 def bookmarks(request: Request, session: SessionDep, user: CurrentUser):
-    return render(request, "forum/bookmarks.html", {"bookmarks": service.list_bookmarks(session, user)})
+    return render(
+        request, "forum/bookmarks.html", {"bookmarks": bookmarks_service.list_bookmarks(session, user)}
+    )
 
 
 # --- Reading a thread ----------------------------------------------------------------------------
@@ -490,20 +493,20 @@ def thread_page(
     view: str = "tree",
     cursor: str | None = None,
 ):
-    thread = service.get_thread(session, user, thread_id)
+    thread = queries.get_thread(session, user, thread_id)
     if thread.merged_into_id:
         # Permalinks never break: a merged thread's address leads to the thread it joined.
         return RedirectResponse(f"/t/{thread.merged_into_id}", status_code=301)
-    thread_view = service.thread_views(session, None, [thread])[0]
-    reader = service.reader_state(session, user, thread)
+    thread_view = queries.thread_views(session, None, [thread])[0]
+    reader = queries.reader_state(session, user, thread)
     flat = view == "flat"
-    posts, next_cursor = service.page_posts(session, user, thread, cursor, flat=flat)
+    posts, next_cursor = queries.page_posts(session, user, thread, cursor, flat=flat)
     last_read = reader.last_read_post_id or 0
     for post_view in posts:
         post_view.new = post_view.post.id > last_read and reader.last_read_post_id is not None
     # Opening a thread is reading it: the unread marker and its notifications catch up (after the
     # page's read transaction, and only when there is something to mark).
-    service.mark_thread_read(session, user, thread, reader.last_read_post_id)
+    actions.mark_thread_read(session, user, thread, reader.last_read_post_id)
     if reader.unread_here:
         notifications.mark_thread_notifications_read_later(session, user, thread.id)
     can_moderate = can_moderate_sector(session, user, thread.sector_id)
@@ -518,7 +521,7 @@ def thread_page(
         can_moderate=can_moderate,
         token=csrf_token(request),
         field=CSRF_FIELD,
-        bodies=lambda ids: service.post_bodies(session, ids),
+        bodies=lambda ids: queries.post_bodies(session, ids),
     )
     return render(
         request,
@@ -532,7 +535,7 @@ def thread_page(
             "max_indent": MAX_INDENT,
             "watching": reader.watching,
             "reply_body": reader.draft_body,
-            "thread_url": service.thread_url(thread),
+            "thread_url": urls.thread_url(thread),
             "can_moderate": can_moderate,
             # Those about this thread are read now; "99+" stays "99+".
             "unread_notifications": (

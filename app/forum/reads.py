@@ -2,7 +2,7 @@
 moderation's API routes: one shape for a thread or a post wherever the API returns it."""
 
 from app.accounts.models import User
-from app.forum import service
+from app.forum import queries, urls
 from app.forum.schemas import AuthorRead, InstrumentRead, JurisdictionRead, PostRead, TaxonRead, ThreadRead
 
 
@@ -47,13 +47,13 @@ def post_read(
     )
 
 
-def thread_read(view: service.ThreadView, cls=ThreadRead, **extra):
+def thread_read(view: queries.ThreadView, cls=ThreadRead, **extra):
     thread = view.thread
     return cls(
         id=thread.id,
         title=thread.title,
         slug=thread.slug,
-        url=service.thread_url(thread),
+        url=urls.thread_url(thread),
         sector=TaxonRead.model_validate(view.sector),
         jurisdictions=[JurisdictionRead.model_validate(j) for j in view.jurisdictions],
         instruments=[InstrumentRead.model_validate(i) for i in view.instruments],

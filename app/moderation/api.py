@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
-from app.forum import service as forum
+from app.forum import queries
 from app.forum.reads import author_read, post_read, thread_read
 from app.moderation import service
 from app.moderation.schemas import (
@@ -29,8 +29,8 @@ router = APIRouter(tags=["moderation"], dependencies=[CsrfProtected], responses=
 
 
 def _thread(session, user, thread_id: int):
-    thread = forum.get_thread(session, user, thread_id)
-    return thread_read(forum.thread_views(session, user, [thread])[0])
+    thread = queries.get_thread(session, user, thread_id)
+    return thread_read(queries.thread_views(session, user, [thread])[0])
 
 
 @router.post("/posts/{post_id}/flags", status_code=201, responses=error_responses(409))
@@ -79,14 +79,14 @@ def resolve(session: SessionDep, user: CurrentUser, post_id: int, data: ResolveI
 @router.post("/posts/{post_id}/hide")
 def hide(session: SessionDep, user: CurrentUser, post_id: int, data: ReasonIn):
     changed = service.hide_post(session, user, post_id, data.reason)
-    post = forum.get_post(session, post_id)
+    post = queries.get_post(session, post_id)
     return {"changed": changed, "post": post_read(post, None, True)}
 
 
 @router.post("/posts/{post_id}/unhide")
 def unhide(session: SessionDep, user: CurrentUser, post_id: int, data: ReasonIn | None = None):
     changed = service.unhide_post(session, user, post_id, data.reason if data else "")
-    post = forum.get_post(session, post_id)
+    post = queries.get_post(session, post_id)
     return {"changed": changed, "post": post_read(post, None, True)}
 
 

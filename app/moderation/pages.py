@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
 from app.errors import AppError, ValidationFailed
-from app.forum import service as forum
+from app.forum import queries, urls
 from app.i18n import _
 from app.moderation import service
 from app.web import redirect, render
@@ -51,7 +51,7 @@ def _attempt(request: Request, session, thread_id: int, action, success: str):
 
 @router.get("/posts/{post_id}/report", name="report_page")
 def report_page(request: Request, session: SessionDep, user: CurrentUser, post_id: int):
-    post, author = forum.post_for_quote(session, user, post_id)
+    post, author = queries.post_for_quote(session, user, post_id)
     return render(
         request, "moderation/report.html", {"post": post, "author": author, "reasons": REASON_LABELS}
     )
@@ -66,7 +66,7 @@ def report(
     reason: FormStr = "",
     note: FormStr = "",
 ):
-    post, author = forum.post_for_quote(session, user, post_id)
+    post, author = queries.post_for_quote(session, user, post_id)
     try:
         with session.begin_nested():
             service.report_post(session, user, post_id, reason, note)
@@ -88,7 +88,7 @@ def report(
         )
     return redirect(
         request,
-        forum.post_url(post.thread_id, post.id),
+        urls.post_url(post.thread_id, post.id),
         _("Thank you. The moderators will look at your report; you will hear the outcome."),
     )
 
@@ -136,7 +136,7 @@ def resolve_reports(
 
 @router.post("/posts/{post_id}/hide", name="hide_post")
 def hide_post(request: Request, session: SessionDep, user: CurrentUser, post_id: int, reason: FormStr = ""):
-    post = forum.get_post(session, post_id)
+    post = queries.get_post(session, post_id)
     return _attempt(
         request,
         session,
@@ -148,7 +148,7 @@ def hide_post(request: Request, session: SessionDep, user: CurrentUser, post_id:
 
 @router.post("/posts/{post_id}/unhide", name="unhide_post")
 def unhide_post(request: Request, session: SessionDep, user: CurrentUser, post_id: int, reason: FormStr = ""):
-    post = forum.get_post(session, post_id)
+    post = queries.get_post(session, post_id)
     return _attempt(
         request,
         session,
@@ -288,13 +288,13 @@ def merge_thread(
             error.message if target_id else _("Enter the number or address of the thread to merge into."),
             "error",
         )
-    return redirect(request, forum.thread_url(merged), _("The threads were merged."))
+    return redirect(request, urls.thread_url(merged), _("The threads were merged."))
 
 
 @router.get("/t/{thread_id}/split", name="split_page")
 def split_page(request: Request, session: SessionDep, user: CurrentUser, thread_id: int):
     thread = service._thread_for_moderation(session, user, thread_id)
-    posts, _cursor = forum.thread_posts(session, user, thread, limit=1000)
+    posts, _cursor = queries.thread_posts(session, user, thread, limit=1000)
     return render(request, "moderation/split.html", {"thread": thread, "posts": posts})
 
 
@@ -316,14 +316,14 @@ def split(
         if error.status_code in (403, 404):
             raise
         thread = service._thread_for_moderation(session, user, thread_id)
-        views, _cursor = forum.thread_posts(session, user, thread, limit=1000)
+        views, _cursor = queries.thread_posts(session, user, thread, limit=1000)
         return render(
             request,
             "moderation/split.html",
             {"thread": thread, "posts": views, "chosen": post_ids, "title": title, "error": error.message},
             status_code=422,
         )
-    return redirect(request, forum.thread_url(new), _("The chosen posts now form this thread."))
+    return redirect(request, urls.thread_url(new), _("The chosen posts now form this thread."))
 
 
 # --- Tags ----------------------------------------------------------------------------------------

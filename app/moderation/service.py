@@ -23,7 +23,8 @@ from app.accounts.permissions import (
 from app.attachments.models import AttachmentTag
 from app.audit import AuditEntry, record
 from app.errors import Conflict, Forbidden, Invalid, NotFound, ValidationFailed
-from app.forum import service as forum
+from app.forum import permissions as forum_permissions
+from app.forum import queries, validation
 from app.forum.models import (
     Post,
     PostState,
@@ -76,7 +77,7 @@ def _post_for_moderation(session: Session, user: User, post_id: int) -> tuple[Po
 def report_post(session: Session, user: User, post_id: int, reason: str, note: str = "") -> Flag:
     """Any member reports a post they can see, once."""
     post = session.get(Post, post_id)
-    if post is None or post.state == PostState.deleted or not forum.permissions.can_see_post_body(user, post):
+    if post is None or post.state == PostState.deleted or not forum_permissions.can_see_post_body(user, post):
         raise NotFound(_("No such post."))
     if reason not in FLAG_REASONS:
         raise ValidationFailed(
@@ -320,7 +321,7 @@ def set_thread_taxonomy(
         raise ValidationFailed({"jurisdictions": _("Choose at least one jurisdiction.")})
     new_instruments = taxonomy.resolve_many(session, Instrument, Instrument.slug, instruments, "instruments")
     new_tags = taxonomy.get_or_create_tags(session, taxonomy.parse_tags(tags))
-    view = forum.thread_views(session, None, [thread])[0]
+    view = queries.thread_views(session, None, [thread])[0]
     before = {
         "jurisdictions": sorted(j.code for j in view.jurisdictions),
         "instruments": sorted(i.slug for i in view.instruments),
@@ -436,7 +437,7 @@ def split_thread(
     """Move the chosen posts, each with all its replies, into a new thread. The earliest chosen post
     opens it; the other chosen posts answer that one; nesting below them is kept."""
     thread = _thread_for_moderation(session, user, thread_id)
-    title = forum._clean_title(title)[: forum.MAX_TITLE]
+    title = validation.clean_title(title)[: validation.MAX_TITLE]
     if not title:
         raise ValidationFailed({"title": _("Give the new thread a title.")})
     chosen = list(
@@ -453,7 +454,7 @@ def split_thread(
             roots.append(post)
     roots.sort(key=lambda post: post.id)
     opening = roots[0]
-    view = forum.thread_views(session, None, [thread])[0]
+    view = queries.thread_views(session, None, [thread])[0]
     new = Thread(
         title=title,
         slug=taxonomy.slugify(title)[:120],

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
-from app.forum import service as forum
+from app.forum import urls
 from app.notifications import service as notifications
 from app.notifications.watching import set_watching
 from app.openapi import COMMON_ERRORS
@@ -33,7 +33,7 @@ def list_notifications(session: SessionDep, user: CurrentUser):
             "count": n.count,
             "thread_id": n.thread_id,
             "post_id": n.post_id,
-            "url": forum.post_url(n.thread_id, n.post_id),
+            "url": urls.post_url(n.thread_id, n.post_id),
             "created_at": iso(n.created_at),
             "read": n.read_at is not None,
         }

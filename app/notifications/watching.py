@@ -5,7 +5,7 @@ from sqlmodel import Session
 
 from app.accounts.models import User
 from app.errors import Invalid
-from app.forum import service as forum
+from app.forum import queries
 from app.i18n import _
 from app.notifications import service as notifications
 from app.taxonomy import service as taxonomy
@@ -16,7 +16,7 @@ def watch_target(session: Session, target_type: str, key: str) -> int:
     if target_type == "thread":
         if not key.isdecimal():
             raise Invalid(_("Not a thread id."))
-        return forum.get_thread(session, None, int(key)).id
+        return queries.get_thread(session, None, int(key)).id
     if target_type == "sector":
         return taxonomy.sector_by_slug(session, key).id
     if target_type == "jurisdiction":

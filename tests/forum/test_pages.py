@@ -313,7 +313,7 @@ def test_kept_thread_rows_follow_replies_locks_and_each_readers_new_count(
 
 @pytest.mark.parametrize("view", ["tree", "flat"])
 def test_thread_page_continues_on_a_next_page_without_gaps_or_repeats(signed_in, database, expert, view):
-    from app.forum.service import THREAD_PAGE_POSTS
+    from app.forum.queries import THREAD_PAGE_POSTS
 
     thread = make_thread(database, expert, body="Opening analysis")
     parent = None

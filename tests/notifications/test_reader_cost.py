@@ -7,7 +7,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import insert, text
 
-from app.forum import service as forum
+from app.forum import drafts, queries
 from app.notifications import service as notifications
 from app.notifications.models import Notification
 from tests.factories import make_thread, make_user
@@ -68,11 +68,11 @@ def test_the_reader_state_and_header_count_cost_the_same_whatever_the_backlog(da
     params = lambda user: {  # noqa: E731
         "user_id": user.id,
         "thread_id": thread.id,
-        "draft_key": forum.reply_draft_key(thread.id),
+        "draft_key": drafts.reply_draft_key(thread.id),
         "cap": notifications.UNREAD_CAP,
     }
     statements = [
-        (str(forum.READER_STATE), params),
+        (str(queries.READER_STATE), params),
         (
             "SELECT count(*) FROM (SELECT 1 FROM notification WHERE user_id = :user_id AND read_at IS NULL "
             "LIMIT :cap) AS capped",
@@ -83,7 +83,7 @@ def test_the_reader_state_and_header_count_cost_the_same_whatever_the_backlog(da
 
         def work(user) -> int:
             with database.unit_of_work(write=False) as session, sqlite_steps(database) as steps:
-                forum.reader_state(session, user, thread)
+                queries.reader_state(session, user, thread)
                 notifications.unread_count(session, user, capped=True)
             return steps[0]
     else:
@@ -94,7 +94,7 @@ def test_the_reader_state_and_header_count_cost_the_same_whatever_the_backlog(da
     assert work(some) == work(many)  # 200 and 20,000 unread: the same work, capped at 100 rows
     assert work(many) - work(quiet) < 100 * 50  # and a bounded amount more than a member with none
     with database.unit_of_work(write=False) as session:
-        assert forum.reader_state(session, many, thread).unread_notifications == notifications.UNREAD_CAP
+        assert queries.reader_state(session, many, thread).unread_notifications == notifications.UNREAD_CAP
         assert notifications.unread_count(session, many) == 20_000  # the API's figure stays exact
 
 

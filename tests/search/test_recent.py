@@ -5,7 +5,7 @@ the full index. On PostgreSQL there is one index and the same searches must give
 import pytest
 from sqlalchemy import event, text
 
-from app.forum import service as forum
+from app.forum import actions
 from app.search import index
 from tests.factories import make_reply, make_thread, make_token
 
@@ -52,13 +52,13 @@ def test_the_recent_index_holds_every_post_from_its_floor_as_it_now_is(database,
     old, young = replies[0], replies[-1]
     assert old.id < floor <= young.id
     with database.unit_of_work() as session:
-        forum.edit_post(session, expert, young.id, "Now about cashmere.", young.revision)
-        forum.edit_post(session, expert, old.id, "Old, now about cashmere too.", old.revision)
+        actions.edit_post(session, expert, young.id, "Now about cashmere.", young.revision)
+        actions.edit_post(session, expert, old.id, "Old, now about cashmere too.", old.revision)
     # Edited in both indexes where it is in both; an old post stays out of the recent one.
     assert _matches(database, index.RECENT, "cashmere") == {young.id}
     assert _matches(database, "search_index", "cashmere") == {young.id, old.id}
     with database.unit_of_work() as session:
-        forum.delete_post(session, expert, young.id)
+        actions.delete_post(session, expert, young.id)
     floor, recent, full = _recent_state(database)
     assert young.id not in recent and young.id not in full
     assert recent == {post_id for post_id in full if post_id >= floor}
