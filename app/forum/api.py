@@ -89,7 +89,7 @@ def create_thread(
 def get_thread(session: SessionDep, user: CurrentUser, thread_id: int):
     thread = queries.get_thread(session, user, thread_id)
     view = queries.thread_views(session, user, [thread])[0]
-    posts, next_cursor = queries.thread_posts(session, user, thread)
+    posts, next_cursor = queries.thread_view(session, user, thread, texts=True)
     return thread_read(
         view,
         ThreadDetail,
@@ -108,7 +108,7 @@ def thread_posts(
     limit: Annotated[int, Query(ge=1, le=200)] = 200,
 ):
     thread = queries.get_thread(session, user, thread_id)
-    posts, next_cursor = queries.thread_posts(session, user, thread, cursor, limit, flat=flat)
+    posts, next_cursor = queries.thread_view(session, user, thread, cursor, limit, flat=flat, texts=True)
     items = [post_read(p.post, p.author, p.body_visible, p.attachments, user) for p in posts]
     return {"items": items, "next_cursor": next_cursor}
 

@@ -500,7 +500,7 @@ def thread_page(
     thread_view = queries.thread_views(session, None, [thread])[0]
     reader = queries.reader_state(session, user, thread)
     flat = view == "flat"
-    posts, next_cursor = queries.page_posts(session, user, thread, cursor, flat=flat)
+    posts, next_cursor = queries.thread_view(session, user, thread, cursor, flat=flat)
     last_read = reader.last_read_post_id or 0
     for post_view in posts:
         post_view.new = post_view.post.id > last_read and reader.last_read_post_id is not None

@@ -250,50 +250,6 @@ def _post_page(posts: list, limit: int, flat: bool) -> tuple[list, str | None]:
     return posts, encode_cursor([posts[-1].id if flat else posts[-1].path])
 
 
-def thread_posts(
-    session: Session,
-    user: User,
-    thread: Thread,
-    cursor: str | None = None,
-    limit: int = THREAD_PAGE_POSTS,
-    flat: bool = False,
-) -> tuple[list[PostView], str | None]:
-    """Posts in tree order (or chronological when flat), keyset-paginated, in four queries however
-    many posts."""
-    statement = select(Post).where(Post.thread_id == thread.id)
-    key = Post.id if flat else Post.path
-    after = _post_cursor(cursor, flat)
-    if after is not None:
-        statement = statement.where(key > after)
-    posts, next_cursor = _post_page(
-        list(session.exec(statement.order_by(key).limit(limit + 1)).all()), limit, flat
-    )
-    author_ids = {p.author_id for p in posts if p.author_id}
-    authors = (
-        {u.id: u for u in session.exec(select(User).where(User.id.in_(author_ids)))} if author_ids else {}
-    )
-    bookmarked = set()
-    if posts:
-        bookmarked = set(
-            session.exec(
-                select(Bookmark.post_id).where(
-                    Bookmark.user_id == user.id, Bookmark.post_id.in_([p.id for p in posts])
-                )
-            ).all()
-        )
-    documents = for_posts(session, user, [p.id for p in posts if permissions.can_see_post_body(user, p)])
-    return [
-        PostView(
-            post=p,
-            author=authors.get(p.author_id),
-            body_visible=permissions.can_see_post_body(user, p),
-            bookmarked=p.id in bookmarked,
-            attachments=documents.get(p.id, []),
-        )
-        for p in posts
-    ], next_cursor
-
-
 LIGHT_POST_COLUMNS = (
     Post.id,
     Post.thread_id,
@@ -304,19 +260,24 @@ LIGHT_POST_COLUMNS = (
     Post.state,
     Post.author_id,
     Post.created_at,
+    Post.edited_at,
     Post.hidden_reason,
 )
+# What the API and the split form show besides: the text. The thread page leaves it out, keeps
+# rendered posts and loads a body only to render it (`post_bodies`).
+TEXT_COLUMNS = (Post.body, Post.body_html)
 
 
 @dataclass(frozen=True)
 class PostAuthor:
     id: int
     display_name: str
+    handle: str
     organisation: str
     country: str
 
 
-def _page_posts_statement(flat: bool, after: bool):
+def _thread_view_statement(flat: bool, after: bool, texts: bool):
     key = Post.id if flat else Post.path
     bookmarked = (
         select(Bookmark.post_id)
@@ -327,7 +288,9 @@ def _page_posts_statement(flat: bool, after: bool):
     statement = (
         select(
             *LIGHT_POST_COLUMNS,
+            *(TEXT_COLUMNS if texts else ()),
             User.display_name,
+            User.handle,
             User.organisation,
             User.country,
             bookmarked.label("bookmarked"),
@@ -341,32 +304,40 @@ def _page_posts_statement(flat: bool, after: bool):
     return statement.order_by(key).limit(bindparam("limit"))
 
 
-# Built once: the thread page runs one of these on every view.
-PAGE_POSTS = {
-    (flat, after): _page_posts_statement(flat, after) for flat in (False, True) for after in (False, True)
+# Built once: the thread page and the API run one of these on every view.
+THREAD_VIEW = {
+    (flat, after, texts): _thread_view_statement(flat, after, texts)
+    for flat in (False, True)
+    for after in (False, True)
+    for texts in (False, True)
 }
 
 
-def page_posts(
+def thread_view(
     session: Session,
     user: User,
     thread: Thread,
     cursor: str | None = None,
     limit: int = THREAD_PAGE_POSTS,
     flat: bool = False,
+    texts: bool = False,
 ) -> tuple[list[PostView], str | None]:
-    """thread_posts for the thread page: rows of the columns it needs, with author, bookmark and
-    "has documents" in the same query, without the bodies (the page keeps rendered posts and loads
-    a body only to render it: `post_bodies`). One query, two when a post has documents."""
+    """A page of a thread's posts as this reader may see them, for the thread page and the API alike:
+    in tree order (or chronological when flat), keyset-paginated, each with its author, whether the
+    reader bookmarked it and its documents. One query, two when a post has documents, however many
+    posts. With `texts`, each row carries the post's Markdown and HTML (the API); without, the page
+    loads only the bodies it has to render."""
     after = _post_cursor(cursor, flat)
     params = {"thread_id": thread.id, "user_id": user.id, "limit": limit + 1, "after": after}
     posts, next_cursor = _post_page(
-        session.execute(PAGE_POSTS[(flat, after is not None)], params).all(), limit, flat
+        session.execute(THREAD_VIEW[(flat, after is not None, texts)], params).all(), limit, flat
     )
     authors: dict[int, PostAuthor] = {}
     for p in posts:
         if p.author_id is not None and p.author_id not in authors:
-            authors[p.author_id] = PostAuthor(p.author_id, p.display_name, p.organisation, p.country)
+            authors[p.author_id] = PostAuthor(
+                p.author_id, p.display_name, p.handle, p.organisation, p.country
+            )
     documents = {}
     with_documents = [p.id for p in posts if p.attached and permissions.can_see_post_body(user, p)]
     if with_documents:

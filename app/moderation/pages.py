@@ -294,7 +294,7 @@ def merge_thread(
 @router.get("/t/{thread_id}/split", name="split_page")
 def split_page(request: Request, session: SessionDep, user: CurrentUser, thread_id: int):
     thread = service._thread_for_moderation(session, user, thread_id)
-    posts, _cursor = queries.thread_posts(session, user, thread, limit=1000)
+    posts, _cursor = queries.thread_view(session, user, thread, limit=1000, texts=True)
     return render(request, "moderation/split.html", {"thread": thread, "posts": posts})
 
 
@@ -316,7 +316,7 @@ def split(
         if error.status_code in (403, 404):
             raise
         thread = service._thread_for_moderation(session, user, thread_id)
-        views, _cursor = queries.thread_posts(session, user, thread, limit=1000)
+        views, _cursor = queries.thread_view(session, user, thread, limit=1000, texts=True)
         return render(
             request,
             "moderation/split.html",
