@@ -300,26 +300,34 @@ class StaleEdit(Conflict):
         self.rejected = rejected
 
 
+def change_post_state(session: Session, post: Post, before: str, after: str, hidden_reason: str = "") -> bool:
+    """Move a post from one state to another (delete, hide, unhide), keeping the thread's reply
+    count: whether anything changed. The state is checked and changed in one statement, so a
+    concurrent delete or hide can neither be overwritten nor make the count move twice."""
+    changed = session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.state == before)
+        .values(state=after, hidden_reason=hidden_reason)
+    ).rowcount
+    if not changed:
+        return False
+    if post.parent_id is not None and PostState.visible in (before, after):
+        step = 1 if after == PostState.visible else -1
+        session.execute(
+            update(Thread).where(Thread.id == post.thread_id).values(reply_count=Thread.reply_count + step)
+        )
+    session.refresh(post)
+    return True
+
+
 def delete_post(session: Session, user: User, post_id: int) -> Post:
     """The author removes their post: the text leaves the view, the tree keeps its shape."""
     post = get_post(session, post_id)
     permissions.check_can_delete_post(user, post)
-    # Only a visible post is deleted here (checked in the same statement), so a concurrent hide
-    # cannot make the reply count drop twice.
-    changed = session.execute(
-        update(Post)
-        .where(Post.id == post.id, Post.state == PostState.visible)
-        .values(state=PostState.deleted)
-    ).rowcount
-    if not changed:
+    if not change_post_state(session, post, PostState.visible, PostState.deleted):
         raise Conflict(_("This post was changed meanwhile; reload the page."))
-    if post.parent_id is not None:
-        session.execute(
-            update(Thread).where(Thread.id == post.thread_id).values(reply_count=Thread.reply_count - 1)
-        )
     session.execute(delete(Bookmark).where(Bookmark.post_id == post.id))
     search_index.unindex_posts(session, [post.id])
-    session.refresh(post)
     return post
 
 

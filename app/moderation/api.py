@@ -1,4 +1,5 @@
-"""/api/v1 routes for moderation: thin adapters over app.moderation.service."""
+"""/api/v1 routes for moderation: thin adapters over app.moderation.service (reports, tags, the audit log)
+and app.forum.curation (the verbs on threads and posts)."""
 
 import json
 from datetime import datetime
@@ -8,7 +9,7 @@ from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
-from app.forum import queries
+from app.forum import curation, queries
 from app.forum.reads import author_read, post_read, thread_read
 from app.moderation import service
 from app.moderation.schemas import (
@@ -78,52 +79,52 @@ def resolve(session: SessionDep, user: CurrentUser, post_id: int, data: ResolveI
 
 @router.post("/posts/{post_id}/hide")
 def hide(session: SessionDep, user: CurrentUser, post_id: int, data: ReasonIn):
-    changed = service.hide_post(session, user, post_id, data.reason)
+    changed = curation.hide_post(session, user, post_id, data.reason)
     post = queries.get_post(session, post_id)
     return {"changed": changed, "post": post_read(post, None, True)}
 
 
 @router.post("/posts/{post_id}/unhide")
 def unhide(session: SessionDep, user: CurrentUser, post_id: int, data: ReasonIn | None = None):
-    changed = service.unhide_post(session, user, post_id, data.reason if data else "")
+    changed = curation.unhide_post(session, user, post_id, data.reason if data else "")
     post = queries.get_post(session, post_id)
     return {"changed": changed, "post": post_read(post, None, True)}
 
 
 @router.post("/threads/{thread_id}/lock")
 def lock(session: SessionDep, user: CurrentUser, thread_id: int, data: ReasonIn | None = None):
-    service.lock_thread(session, user, thread_id, data.reason if data else "")
+    curation.lock_thread(session, user, thread_id, data.reason if data else "")
     return _thread(session, user, thread_id)
 
 
 @router.post("/threads/{thread_id}/unlock")
 def unlock(session: SessionDep, user: CurrentUser, thread_id: int, data: ReasonIn | None = None):
-    service.unlock_thread(session, user, thread_id, data.reason if data else "")
+    curation.unlock_thread(session, user, thread_id, data.reason if data else "")
     return _thread(session, user, thread_id)
 
 
 @router.post("/threads/{thread_id}/pin")
 def pin(session: SessionDep, user: CurrentUser, thread_id: int, data: PinIn | None = None):
     data = data or PinIn()
-    service.pin_thread(session, user, thread_id, data.site_wide, data.reason)
+    curation.pin_thread(session, user, thread_id, data.site_wide, data.reason)
     return _thread(session, user, thread_id)
 
 
 @router.post("/threads/{thread_id}/unpin")
 def unpin(session: SessionDep, user: CurrentUser, thread_id: int, data: ReasonIn | None = None):
-    service.unpin_thread(session, user, thread_id, data.reason if data else "")
+    curation.unpin_thread(session, user, thread_id, data.reason if data else "")
     return _thread(session, user, thread_id)
 
 
 @router.post("/threads/{thread_id}/move")
 def move(session: SessionDep, user: CurrentUser, thread_id: int, data: MoveIn):
-    service.move_thread(session, user, thread_id, data.sector, data.reason)
+    curation.move_thread(session, user, thread_id, data.sector, data.reason)
     return _thread(session, user, thread_id)
 
 
 @router.post("/threads/{thread_id}/taxonomy")
 def retag(session: SessionDep, user: CurrentUser, thread_id: int, data: TaxonomyIn):
-    service.set_thread_taxonomy(
+    curation.set_thread_taxonomy(
         session,
         user,
         thread_id,
@@ -137,13 +138,13 @@ def retag(session: SessionDep, user: CurrentUser, thread_id: int, data: Taxonomy
 
 @router.post("/threads/{thread_id}/merge")
 def merge(session: SessionDep, user: CurrentUser, thread_id: int, data: MergeIn):
-    target = service.merge_threads(session, user, thread_id, data.target_id, data.reason)
+    target = curation.merge_threads(session, user, thread_id, data.target_id, data.reason)
     return _thread(session, user, target.id)
 
 
 @router.post("/threads/{thread_id}/split", status_code=201)
 def split(session: SessionDep, user: CurrentUser, thread_id: int, data: SplitIn):
-    new = service.split_thread(session, user, thread_id, data.post_ids, data.title, data.reason)
+    new = curation.split_thread(session, user, thread_id, data.post_ids, data.title, data.reason)
     return _thread(session, user, new.id)
 
 

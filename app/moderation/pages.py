@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
 from app.errors import AppError, ValidationFailed
-from app.forum import queries, urls
+from app.forum import curation, queries, urls
 from app.i18n import _
 from app.moderation import service
 from app.web import redirect, render
@@ -141,7 +141,7 @@ def hide_post(request: Request, session: SessionDep, user: CurrentUser, post_id:
         request,
         session,
         post.thread_id,
-        lambda: service.hide_post(session, user, post_id, reason),
+        lambda: curation.hide_post(session, user, post_id, reason),
         _("The post is hidden."),
     )
 
@@ -153,7 +153,7 @@ def unhide_post(request: Request, session: SessionDep, user: CurrentUser, post_i
         request,
         session,
         post.thread_id,
-        lambda: service.unhide_post(session, user, post_id, reason),
+        lambda: curation.unhide_post(session, user, post_id, reason),
         _("The post is visible again."),
     )
 
@@ -169,7 +169,7 @@ def lock_thread(
         request,
         session,
         thread_id,
-        lambda: service.lock_thread(session, user, thread_id, reason),
+        lambda: curation.lock_thread(session, user, thread_id, reason),
         _("The thread is locked."),
     )
 
@@ -182,7 +182,7 @@ def unlock_thread(
         request,
         session,
         thread_id,
-        lambda: service.unlock_thread(session, user, thread_id, reason),
+        lambda: curation.unlock_thread(session, user, thread_id, reason),
         _("The thread is open again."),
     )
 
@@ -200,7 +200,7 @@ def pin_thread(
         request,
         session,
         thread_id,
-        lambda: service.pin_thread(session, user, thread_id, site_wide == "1", reason),
+        lambda: curation.pin_thread(session, user, thread_id, site_wide == "1", reason),
         _("The thread is pinned."),
     )
 
@@ -213,7 +213,7 @@ def unpin_thread(
         request,
         session,
         thread_id,
-        lambda: service.unpin_thread(session, user, thread_id, reason),
+        lambda: curation.unpin_thread(session, user, thread_id, reason),
         _("The thread is unpinned."),
     )
 
@@ -231,7 +231,7 @@ def move_thread(
         request,
         session,
         thread_id,
-        lambda: service.move_thread(session, user, thread_id, sector, reason),
+        lambda: curation.move_thread(session, user, thread_id, sector, reason),
         _("The thread was moved."),
     )
 
@@ -251,7 +251,7 @@ def retag_thread(
         request,
         session,
         thread_id,
-        lambda: service.set_thread_taxonomy(
+        lambda: curation.set_thread_taxonomy(
             session,
             user,
             thread_id,
@@ -278,7 +278,7 @@ def merge_thread(
     target_id = int(match.group(1)) if match else 0
     try:
         with session.begin_nested():
-            merged = service.merge_threads(session, user, thread_id, target_id, reason)
+            merged = curation.merge_threads(session, user, thread_id, target_id, reason)
     except AppError as error:
         if error.status_code == 403:
             raise
@@ -293,7 +293,7 @@ def merge_thread(
 
 @router.get("/t/{thread_id}/split", name="split_page")
 def split_page(request: Request, session: SessionDep, user: CurrentUser, thread_id: int):
-    thread = service._thread_for_moderation(session, user, thread_id)
+    thread = curation.thread_for_moderation(session, user, thread_id)
     posts, _cursor = queries.thread_view(session, user, thread, limit=1000, texts=True)
     return render(request, "moderation/split.html", {"thread": thread, "posts": posts})
 
@@ -311,11 +311,11 @@ def split(
     post_ids = [int(p) for p in posts or [] if p.isdecimal()]
     try:
         with session.begin_nested():
-            new = service.split_thread(session, user, thread_id, post_ids, title, reason)
+            new = curation.split_thread(session, user, thread_id, post_ids, title, reason)
     except AppError as error:
         if error.status_code in (403, 404):
             raise
-        thread = service._thread_for_moderation(session, user, thread_id)
+        thread = curation.thread_for_moderation(session, user, thread_id)
         views, _cursor = queries.thread_view(session, user, thread, limit=1000, texts=True)
         return render(
             request,

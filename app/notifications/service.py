@@ -229,6 +229,24 @@ def notify_reply(session: Session, actor: User, thread, post, parent, handles: l
     _fan_out(session, actor, thread, post, "watched_reply", watchers, mentioned | replied_to | {actor.id})
 
 
+def notify_flag_outcome(session: Session, reporter_ids: list[int], thread_id: int, post_id: int) -> None:
+    """Tell those who reported a post that a moderator handled it (hidden or dismissed: not which)."""
+    now = utcnow()
+    session.add_all(
+        [
+            Notification(
+                user_id=reporter_id,
+                kind="flag_outcome",
+                thread_id=thread_id,
+                post_id=post_id,
+                actor_id=None,
+                created_at=now,
+            )
+            for reporter_id in reporter_ids
+        ]
+    )
+
+
 def describe(kind: str, actor_name: str, title: str, count: int = 1) -> str:
     """What a notification says; `count` > 1 when it stands for several events in one thread."""
     if count > 1:

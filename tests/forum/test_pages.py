@@ -268,7 +268,7 @@ def test_kept_posts_carry_nothing_of_another_reader(signed_in, database, expert)
 def test_kept_counts_and_names_follow_every_change(signed_in, database, expert, moderator, admin):
     """The home counts, the coverage table and the taxonomy names are kept between requests; a new
     thread, a move and a rename each show on the next request."""
-    from app.moderation import service as moderation
+    from app.forum import curation
     from app.taxonomy import service as taxonomy
     from app.taxonomy.models import Sector
 
@@ -279,7 +279,7 @@ def test_kept_counts_and_names_follow_every_change(signed_in, database, expert, 
     make_thread(database, expert, sector="firearms", jurisdictions=["BR"])
     assert cell.format(2) in client.get("/coverage").text
     with database.unit_of_work() as session:
-        moderation.move_thread(session, moderator, first.id, "tobacco", reason="Cigarettes, not guns")
+        curation.move_thread(session, moderator, first.id, "tobacco", reason="Cigarettes, not guns")
     page = client.get("/coverage").text
     assert cell.format(1) in page and 'href="/threads?sector=tobacco&amp;jurisdiction=BR">1</a>' in page
     with database.unit_of_work() as session:

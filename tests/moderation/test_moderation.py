@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
 from app.audit import AuditEntry
+from app.forum import curation
 from app.forum.models import Post, Thread
-from app.moderation import service as moderation
 from app.notifications.models import Notification, OutboxMessage
 from tests.conftest import csrf_from
 from tests.factories import make_reply, make_thread, make_token, make_user
@@ -350,7 +350,7 @@ def test_every_action_is_audited_once_and_a_failed_one_leaves_no_entry(app, data
 
 def test_a_failing_transaction_takes_its_audit_entry_with_it(database, scene, moderator):
     with pytest.raises(RuntimeError), database.unit_of_work() as session:
-        moderation.lock_thread(session, moderator, scene["thread"].id, "about to fail")
+        curation.lock_thread(session, moderator, scene["thread"].id, "about to fail")
         raise RuntimeError("the request failed after the action")
     assert _audit(database) == []
     with database.unit_of_work(write=False) as session:

@@ -329,19 +329,19 @@ def test_common_words_are_bounded_by_the_window_and_filters_narrow_inside_it(api
 def test_moderation_changes_reach_the_filters_at_once(api, database, corpus, moderator):
     """Filters are matched as tokens inside the index: a lock, a move or new jurisdictions written
     by the moderation service are findable by their new values, and no longer by their old ones."""
-    from app.moderation import service as moderation
+    from app.forum import curation
 
     t1 = corpus["t1"].id
     with database.unit_of_work() as session:
-        moderation.lock_thread(session, moderator, t1, reason="Settled")
+        curation.lock_thread(session, moderator, t1, reason="Settled")
     assert titles(api, "online status:locked") == [T1]
     assert titles(api, "online status:open") == [T2]
     with database.unit_of_work() as session:
-        moderation.move_thread(session, moderator, t1, "tobacco", reason="Wrong sector")
+        curation.move_thread(session, moderator, t1, "tobacco", reason="Wrong sector")
     assert titles(api, "online sector:tobacco") == sorted([T1, T2])
     assert titles(api, "online sector:pesticides-agrochemicals") == []
     with database.unit_of_work() as session:
-        moderation.set_thread_taxonomy(
+        curation.set_thread_taxonomy(
             session, moderator, t1, jurisdictions=["BR"], instruments=["untoc"], tags="", reason="Retagged"
         )
     assert titles(api, "online jurisdiction:BR instrument:untoc") == [T1]
