@@ -65,72 +65,9 @@ def _render_static(env, view, key, body_html: str, thread_id, flat, max_indent, 
     return parts
 
 
-class _Labels:
-    """The action labels, translated and escaped once per page."""
-
-    def __init__(self):
-        for name, text in {
-            "reply": _("Reply"),
-            "quote": _("Quote"),
-            "edit": _("Edit"),
-            "attach": _("Attach documents"),
-            "bookmark": _("Bookmark"),
-            "unbookmark": _("Remove bookmark"),
-            "report": _("Report"),
-            "moderate": _("Moderate"),
-            "hide_reason": _("Reason (the author sees it)"),
-            "hide": _("Hide post"),
-            "unhide": _("Unhide post"),
-            "delete": _("Delete"),
-            "delete_confirm": _("Delete this post? Its text will be gone from view."),
-            "new": _("new"),
-        }.items():
-            setattr(self, name, str(escape(text)))
-
-
-def _actions(view, thread_id: int, user, labels: _Labels, *, can_reply, can_moderate, token, field):
-    post = view.post
-    pid = post.id
-    out = ['\n  <footer class="post-actions">\n']
-    if can_reply:
-        out.append(
-            f'    <a href="/t/{thread_id}/reply?parent={pid}">{labels.reply}</a>\n'
-            f'    <a href="/t/{thread_id}/reply?parent={pid}&amp;quote=1">{labels.quote}</a>\n'
-        )
-    if permissions.can_edit_post(user, post, can_moderate):
-        out.append(f'    <a href="/posts/{pid}/edit">{labels.edit}</a>\n')
-    if attachment_permissions.can_attach(user, post, can_moderate):
-        out.append(f'    <a href="/posts/{pid}/attachments/new">{labels.attach}</a>\n')
-    out.append(
-        f'    <form action="/posts/{pid}/bookmark" method="post" class="inline-form">\n'
-        f'      <input type="hidden" name="{field}" value="{token}">\n'
-        f'      <input type="hidden" name="on" value="{"0" if view.bookmarked else "1"}">\n'
-        f'      <button type="submit" class="link-button">'
-        f"{labels.unbookmark if view.bookmarked else labels.bookmark}</button>\n"
-        "    </form>\n"
-    )
-    if post.author_id != user.id and post.state == "visible":
-        out.append(f'    <a href="/posts/{pid}/report">{labels.report}</a>\n')
-    if can_moderate:
-        hidden = post.state == "hidden"
-        out.append(
-            f'    <details class="moderate">\n      <summary>{labels.moderate}</summary>\n'
-            f'      <form action="/posts/{pid}/{"unhide" if hidden else "hide"}" method="post">\n'
-            f'        <input type="hidden" name="{field}" value="{token}">\n'
-            f'        <label for="hide-reason-{pid}">{labels.hide_reason}</label>\n'
-            f'        <input id="hide-reason-{pid}" name="reason"{"" if hidden else " required"}>\n'
-            f'        <button type="submit" class="button warning">{labels.unhide if hidden else labels.hide}'
-            "</button>\n      </form>\n    </details>\n"
-        )
-    if permissions.can_delete_post(user, post):
-        out.append(
-            f'    <form action="/posts/{pid}/delete" method="post" class="inline-form">\n'
-            f'      <input type="hidden" name="{field}" value="{token}">\n'
-            f'      <button type="submit" class="link-button danger" data-confirm="{labels.delete_confirm}">'
-            f"{labels.delete}</button>\n    </form>\n"
-        )
-    out.append("  </footer>\n")
-    return "".join(out)
+# Ends each post's actions in the one rendering of them all: a character autoescaping leaves alone
+# and no template writes.
+ACTIONS_END = "\x1e"
 
 
 def render_posts(
@@ -148,7 +85,6 @@ def render_posts(
 ) -> Markup:
     """The posts of a thread page as HTML: kept parts joined with this reader's parts. `bodies`
     loads the rendered Markdown of the posts not kept yet (post ids -> HTML), in one call."""
-    labels = _Labels()
     show = [v.post.state == "hidden" and v.post.author_id == user.id for v in views]
     keys = [_key(v, thread.id, flat, max_indent, s) for v, s in zip(views, show, strict=True)]
     kept = [POSTS.get(key) for key in keys]
@@ -160,25 +96,31 @@ def render_posts(
             kept[index] = _render_static(
                 env, view, keys[index], body_html, thread.id, flat, max_indent, show[index]
             )
-    can_reply = permissions.can_reply(user, thread, can_moderate)
-    token = str(escape(token))
-    badge = f' · <span class="badge badge-new">{labels.new}</span>'
+    badge = f' · <span class="badge badge-new">{escape(_("new"))}</span>'
+    readable = [view for view in views if view.body_visible]
+    actions = iter(
+        env.get_template("forum/_post_actions.html")
+        .render(
+            views=readable,
+            end=ACTIONS_END,
+            thread_id=thread.id,
+            user=user,
+            can_reply=permissions.can_reply(user, thread, can_moderate),
+            can_moderate=can_moderate,
+            can_edit_post=permissions.can_edit_post,
+            can_delete_post=permissions.can_delete_post,
+            can_report_post=permissions.can_report_post,
+            can_attach=attachment_permissions.can_attach,
+            token=token,
+            field=field,
+        )
+        .split(ACTIONS_END)
+    )
     out = []
     for view, (head, middle, tail) in zip(views, kept, strict=True):
         out += [head, " post-new" if view.new else "", middle, badge if view.new else "", tail]
         if view.body_visible:
-            out.append(
-                _actions(
-                    view,
-                    thread.id,
-                    user,
-                    labels,
-                    can_reply=can_reply,
-                    can_moderate=can_moderate,
-                    token=token,
-                    field=field,
-                )
-            )
+            out.append(next(actions))
         out.append("</article>\n")
     # Every piece is either autoescaped Jinja output or built here from integers and escaped labels.
     return Markup("".join(out))  # noqa: S704

@@ -33,6 +33,11 @@ def can_delete_post(user: User | None, post: Post) -> bool:
     return user is not None and post.author_id == user.id and post.state == PostState.visible
 
 
+def can_report_post(user: User | None, post: Post) -> bool:
+    """Members report other members' visible posts; a hidden one is already in moderators' hands."""
+    return user is not None and post.author_id != user.id and post.state == PostState.visible
+
+
 def check_can_reply(user: User, thread: Thread, moderates: bool = False) -> None:
     if not can_reply(user, thread, moderates):
         raise Forbidden(_("This thread is locked: it takes no new replies."))

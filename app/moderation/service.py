@@ -49,6 +49,8 @@ def report_post(session: Session, user: User, post_id: int, reason: str, note: s
     post = session.get(Post, post_id)
     if post is None or post.state == PostState.deleted or not forum_permissions.can_see_post_body(user, post):
         raise NotFound(_("No such post."))
+    if not forum_permissions.can_report_post(user, post):
+        raise Invalid(_("You can report other members' posts that are shown, not your own or a hidden one."))
     if reason not in FLAG_REASONS:
         raise ValidationFailed(
             {

@@ -494,3 +494,21 @@ def test_the_moderator_tools_offer_the_taxonomy_with_the_threads_own_chosen(
     assert '<option value="FR" selected>' in page and '<option value="KE">' in page
     assert 'id="retag-untoc" name="instruments" value="untoc" checked' in page
     assert 'id="retag-jurisdictions"' not in signed_in(expert).get(f"/t/{thread.id}").text
+
+
+def test_the_report_button_and_the_report_check_agree(app, database, signed_in, scene, expert, moderator):
+    """A member sees "Report" under other members' visible posts only, and the API refuses the rest
+    with a message: their own post, or one moderators have already hidden."""
+    own, others = scene["other"], scene["first"]
+    page = signed_in(expert).get(f"/t/{scene['thread'].id}").text
+    assert f'href="/posts/{others.id}/report"' in page
+    assert f'href="/posts/{own.id}/report"' not in page
+    client = _client(app, database, expert)
+    refused = client.post(f"/api/v1/posts/{own.id}/flags", json={"reason": "spam"})
+    assert refused.status_code == 400 and "not your own" in refused.json()["detail"]
+    _client(app, database, moderator).post(f"/api/v1/posts/{scene['third'].id}/hide", json={"reason": "x"})
+    hidden = _client(app, database, make_user(database)).post(
+        f"/api/v1/posts/{scene['third'].id}/flags", json={"reason": "spam"}
+    )
+    assert hidden.status_code in (400, 404)
+    assert client.post(f"/api/v1/posts/{others.id}/flags", json={"reason": "spam"}).status_code == 201
