@@ -5,9 +5,9 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -17,6 +17,10 @@ from app.config import ROOT, get_settings
 from app.i18n import get_translations
 from app.security import csrf_token_for, new_token
 from app.timeutil import iso
+
+# Form fields as every HTML route declares them.
+FormStr = Annotated[str, Form()]
+FormList = Annotated[list[str], Form()]
 
 _environment = Environment(
     loader=FileSystemLoader(str(ROOT / "templates")),

@@ -3,9 +3,8 @@ and the administrators' user list. Each parses the form, calls the service, and 
 re-renders the form with the messages beside the fields and the input kept."""
 
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 
 from app.accounts import admin as admin_service
 from app.accounts import invitations as invitations_service
@@ -24,11 +23,10 @@ from app.i18n import _
 from app.notifications.mail import deliver_pending, mail_configured
 from app.security import safe_next
 from app.timeutil import utcnow
-from app.web import delete_cookie, flash, redirect, render, set_cookie, template_globals
+from app.web import FormStr, delete_cookie, flash, redirect, render, set_cookie, template_globals
 
 router = APIRouter(dependencies=[CsrfProtected])
 template_globals(permissions=permissions, country_choices=country_choices, country_name=country_name)
-FormStr = Annotated[str, Form()]
 
 
 def _errors(error: AppError) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 
 from app.attachments import service
 from app.attachments.models import DOCUMENT_KIND_LABELS
@@ -14,11 +14,10 @@ from app.forum import permissions as forum_permissions
 from app.forum import queries, urls
 from app.i18n import _
 from app.taxonomy import service as taxonomy
-from app.web import redirect, render, template_globals
+from app.web import FormStr, redirect, render, template_globals
 
 router = APIRouter(dependencies=[CsrfProtected])
 template_globals(document_kinds=DOCUMENT_KIND_LABELS)
-FormStr = Annotated[str, Form()]
 
 KIND_LABELS = DOCUMENT_KIND_LABELS
 LANGUAGES = {

@@ -1,10 +1,9 @@
 """HTML routes for moderation: reports, post and thread actions, tags, dashboard and audit log."""
 
 import re
-from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.db import SessionDep
@@ -13,11 +12,9 @@ from app.errors import AppError, ValidationFailed
 from app.forum import curation, queries, urls
 from app.i18n import _
 from app.moderation import service
-from app.web import redirect, render
+from app.web import FormList, FormStr, redirect, render
 
 router = APIRouter(dependencies=[CsrfProtected])
-FormStr = Annotated[str, Form()]
-FormList = Annotated[list[str], Form()]
 
 REASON_LABELS = {
     "off_topic": "Off-topic",

@@ -1,8 +1,6 @@
 """HTML routes for watching, notifications and the mail preference."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
@@ -10,10 +8,9 @@ from app.i18n import _
 from app.notifications import service as notifications
 from app.notifications.watching import set_watching
 from app.security import safe_next
-from app.web import context_hook, redirect, render
+from app.web import FormStr, context_hook, redirect, render
 
 router = APIRouter(dependencies=[CsrfProtected])
-FormStr = Annotated[str, Form()]
 
 
 @context_hook

@@ -1,9 +1,8 @@
 """The search page, the advanced form, and saved searches."""
 
-from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 
 from app.accounts.permissions import is_moderator
 from app.db import SessionDep
@@ -13,10 +12,9 @@ from app.i18n import _
 from app.search import saved, service
 from app.search.query import unparse_value
 from app.taxonomy import service as taxonomy
-from app.web import redirect, render
+from app.web import FormStr, redirect, render
 
 router = APIRouter(dependencies=[CsrfProtected])
-FormStr = Annotated[str, Form()]
 
 
 def _taxonomy(session) -> dict:

@@ -1,8 +1,6 @@
 """Administrators' taxonomy page: add, rename, archive sectors, instruments and regional bodies."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 
 from app.accounts import permissions
 from app.db import SessionDep
@@ -10,10 +8,9 @@ from app.deps import CsrfProtected, CurrentUser
 from app.errors import AppError, NotFound
 from app.i18n import _
 from app.taxonomy import service
-from app.web import redirect, render
+from app.web import FormStr, redirect, render
 
 router = APIRouter(dependencies=[CsrfProtected])
-FormStr = Annotated[str, Form()]
 
 
 def _kind(kind: str) -> str:
