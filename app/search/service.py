@@ -16,6 +16,7 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.config import get_settings
 from app.errors import Invalid
+from app.forum import urls
 from app.forum.models import Post, Thread, ThreadJurisdiction
 from app.i18n import _
 from app.pagination import decode_cursor, encode_cursor
@@ -311,7 +312,7 @@ def _hits(session: Session, engine, query: Query, ids: list[int], table: str | N
                 thread_id=thread.id,
                 title=thread.title,
                 snippet_html=highlight(raw_snippet),
-                url=f"/t/{thread.id}#post-{post.id}",
+                url=urls.post_url(thread, post.id),
                 sector=sector.name,
                 sector_slug=sector.slug,
                 jurisdictions=places.get(thread.id, []),

@@ -5,12 +5,14 @@ instrument and tag; coverage), `writing` (threads, replies, edits, deletes, revi
 
 from fastapi import APIRouter
 
-from app.forum import fragments, permissions
+from app.forum import fragments, permissions, urls
 from app.forum.pages import lists, reading, writing
 from app.web import template_globals, templates
 
 template_globals(
     forum_permissions=permissions,
+    thread_url=urls.thread_url,
+    post_url=urls.post_url,
     thread_rows=lambda views: fragments.render_thread_rows(templates.env, views),
 )
 
