@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.cli import main
-from app.demo.seed import DEMO_PASSWORD, EPOCH_END, EPOCH_START, load_taxonomy, plan_corpus, seed_demo
+from app.demo.corpus import EPOCH_END, EPOCH_START
+from app.demo.plan import plan_corpus
+from app.demo.seed import DEMO_PASSWORD, load_taxonomy, seed_demo
 from app.forum.models import (
     Post,
     PostRevision,
