@@ -65,9 +65,31 @@ def _render_static(env, view, key, body_html: str, thread_id, flat, max_indent, 
     return parts
 
 
-# Ends each post's actions in the one rendering of them all: a character autoescaping leaves alone
-# and no template writes.
-ACTIONS_END = "\x1e"
+def _action_labels() -> dict[str, Markup]:
+    """The post actions' labels, translated and escaped once per page rather than once per post."""
+    return {
+        name: escape(text)
+        for name, text in {
+            "reply": _("Reply"),
+            "quote": _("Quote"),
+            "edit": _("Edit"),
+            "attach": _("Attach documents"),
+            "bookmark": _("Bookmark"),
+            "unbookmark": _("Remove bookmark"),
+            "report": _("Report"),
+            "moderate": _("Moderate"),
+            "hide_reason": _("Reason (the author sees it)"),
+            "hide": _("Hide post"),
+            "unhide": _("Unhide post"),
+            "delete": _("Delete"),
+            "delete_confirm": _("Delete this post? Its text will be gone from view."),
+        }.items()
+    }
+
+
+# Stands for the post's id in actions rendered once for every post with the same buttons: a character
+# autoescaping leaves alone and no template writes.
+POST_ID = "\x1d"
 
 
 def render_posts(
@@ -97,30 +119,47 @@ def render_posts(
                 env, view, keys[index], body_html, thread.id, flat, max_indent, show[index]
             )
     badge = f' · <span class="badge badge-new">{escape(_("new"))}</span>'
-    readable = [view for view in views if view.body_visible]
-    actions = iter(
-        env.get_template("forum/_post_actions.html")
-        .render(
-            views=readable,
-            end=ACTIONS_END,
-            thread_id=thread.id,
-            user=user,
-            can_reply=permissions.can_reply(user, thread, can_moderate),
-            can_moderate=can_moderate,
-            can_edit_post=permissions.can_edit_post,
-            can_delete_post=permissions.can_delete_post,
-            can_report_post=permissions.can_report_post,
-            can_attach=attachment_permissions.can_attach,
-            token=token,
-            field=field,
+    template = env.get_template("forum/_post_actions.html")
+    shared = {
+        "labels": _action_labels(),
+        "thread_id": thread.id,
+        "can_reply": permissions.can_reply(user, thread, can_moderate),
+        "can_moderate": can_moderate,
+        "token": token,
+        "field": field,
+        "pid": POST_ID,
+    }
+    rendered: dict[tuple, str] = {}
+
+    def actions(view) -> str:
+        post = view.post
+        flags = (
+            permissions.can_edit_post(user, post, can_moderate),
+            attachment_permissions.can_attach(user, post, can_moderate),
+            permissions.can_report_post(user, post),
+            permissions.can_delete_post(user, post),
+            bool(view.bookmarked),
+            post.state == "hidden",
         )
-        .split(ACTIONS_END)
-    )
+        html = rendered.get(flags)
+        if html is None:
+            can_edit, can_attach, can_report, can_delete, bookmarked, hidden = flags
+            html = rendered[flags] = template.render(
+                shared,
+                can_edit=can_edit,
+                can_attach=can_attach,
+                can_report=can_report,
+                can_delete=can_delete,
+                bookmarked=bookmarked,
+                hidden=hidden,
+            )
+        return html.replace(POST_ID, str(post.id))
+
     out = []
     for view, (head, middle, tail) in zip(views, kept, strict=True):
         out += [head, " post-new" if view.new else "", middle, badge if view.new else "", tail]
         if view.body_visible:
-            out.append(next(actions))
+            out.append(actions(view))
         out.append("</article>\n")
     # Every piece is either autoescaped Jinja output or built here from integers and escaped labels.
     return Markup("".join(out))  # noqa: S704
