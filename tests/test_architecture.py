@@ -146,7 +146,8 @@ def test_no_adapter_imports_another():
         for name, targets in GRAPH.items()
         if layer(name) == ROUTES and name not in ("app.main", "app.cli", "app.__main__")
         for target in targets
-        if layer(target) == ROUTES and target not in ADAPTER_TOOLS
+        if layer(target) == ROUTES
+        and target not in ADAPTER_TOOLS
         # A domain's pages/ package joins its own routers: one adapter, split by topic.
         and not target.startswith(name + ".")
     ]
