@@ -79,7 +79,6 @@ def thread_page(
             "max_indent": MAX_INDENT,
             "watching": page.reader.watching,
             "reply_body": page.reader.draft_body,
-            "thread_url": urls.thread_url(thread),
             "can_moderate": page.can_moderate,
             "unread_notifications": page.unread_notifications,
             "sectors": choices.sectors if choices else [],
