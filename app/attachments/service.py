@@ -21,6 +21,7 @@ from app.attachments.upload import ParsedUpload
 from app.db import after_commit, on_rollback
 from app.errors import Forbidden, Invalid, NotFound, ValidationFailed
 from app.forum import permissions as forum_permissions
+from app.forum.filters import thread_conditions
 from app.forum.models import Post, PostState, Thread, ThreadJurisdiction
 from app.i18n import _
 from app.pagination import decode_cursor, encode_cursor
@@ -321,18 +322,9 @@ def library(
         statement = statement.where(Attachment.kind == _check_kind(filters.kind))
     if filters.language:
         statement = statement.where(Attachment.language == _check_language(filters.language))
-    if filters.sector:
-        statement = statement.where(Thread.sector_id == taxonomy.sector_by_slug(session, filters.sector).id)
-    if filters.jurisdiction:
-        jurisdiction = taxonomy.jurisdiction_by_code(session, filters.jurisdiction)
-        # The thread's jurisdictions as they are now: a moderator may have changed them since.
-        statement = statement.where(
-            Thread.id.in_(
-                select(ThreadJurisdiction.thread_id).where(
-                    ThreadJurisdiction.jurisdiction_id == jurisdiction.id
-                )
-            )
-        )
+    statement = statement.where(
+        *thread_conditions(session, sector=filters.sector, jurisdiction=filters.jurisdiction)
+    )
     if filters.tag:
         tag = session.exec(select(Tag).where(Tag.name == taxonomy.normalise_tag(filters.tag))).first()
         if tag is None:

@@ -18,6 +18,7 @@ from app.attachments.service import for_posts
 from app.errors import Invalid, NotFound
 from app.forum import permissions
 from app.forum.drafts import reply_draft_key
+from app.forum.filters import thread_conditions
 from app.forum.models import (
     Bookmark,
     Post,
@@ -25,15 +26,11 @@ from app.forum.models import (
     PostState,
     ReadState,
     Thread,
-    ThreadInstrument,
-    ThreadJurisdiction,
-    ThreadTag,
 )
 from app.i18n import _
 from app.notifications import service as notifications
 from app.pagination import cursor_int, decode_cursor, encode_cursor
 from app.taxonomy import service as taxonomy
-from app.taxonomy.models import Tag
 
 THREAD_PAGE_POSTS = 200
 
@@ -169,31 +166,15 @@ def list_threads(
     limit = max(1, min(limit, 100))
     # Rows of every column rather than ORM objects: a list only reads them.
     statement = select(*Thread.__table__.columns)
-    if filters.sector:
-        statement = statement.where(Thread.sector_id == taxonomy.sector_by_slug(session, filters.sector).id)
-    if filters.jurisdiction:
-        jurisdiction = taxonomy.jurisdiction_by_code(session, filters.jurisdiction)
-        statement = statement.where(
-            Thread.id.in_(
-                select(ThreadJurisdiction.thread_id).where(
-                    ThreadJurisdiction.jurisdiction_id == jurisdiction.id
-                )
-            )
+    statement = statement.where(
+        *thread_conditions(
+            session,
+            sector=filters.sector,
+            jurisdiction=filters.jurisdiction,
+            instrument=filters.instrument,
+            tag=filters.tag,
         )
-    if filters.instrument:
-        instrument = taxonomy.instrument_by_slug(session, filters.instrument)
-        statement = statement.where(
-            Thread.id.in_(
-                select(ThreadInstrument.thread_id).where(ThreadInstrument.instrument_id == instrument.id)
-            )
-        )
-    if filters.tag:
-        tag = session.exec(select(Tag).where(Tag.name == taxonomy.normalise_tag(filters.tag))).first()
-        if tag is None:
-            return [], None
-        statement = statement.where(
-            Thread.id.in_(select(ThreadTag.thread_id).where(ThreadTag.tag_id == tag.id))
-        )
+    )
     if filters.author_id:
         statement = statement.where(Thread.author_id == filters.author_id)
     # A pin in a sector shows in that sector's list; a site-wide pin (administrators) everywhere.
