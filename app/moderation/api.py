@@ -84,35 +84,36 @@ def hide(session: SessionDep, user: CurrentUser, post_id: int, data: ReasonIn):
     return {"changed": changed, "post": post_read(post, None, True)}
 
 
-@router.post("/posts/{post_id}/unhide")
-def unhide(session: SessionDep, user: CurrentUser, post_id: int, data: ReasonIn | None = None):
-    changed = curation.unhide_post(session, user, post_id, data.reason if data else "")
-    post = queries.get_post(session, post_id)
-    return {"changed": changed, "post": post_read(post, None, True)}
+def _optional_reason_verb(kind: str, path: str, name: str, verb):
+    """A route for a verb whose body, a reason, may be left out: on a post it answers whether
+    anything changed and the post, on a thread the thread."""
+
+    if kind == "post":
+
+        def route(session: SessionDep, user: CurrentUser, post_id: int, data: ReasonIn | None = None):
+            changed = verb(session, user, post_id, data.reason if data else "")
+            return {"changed": changed, "post": post_read(queries.get_post(session, post_id), None, True)}
+
+    else:
+
+        def route(session: SessionDep, user: CurrentUser, thread_id: int, data: ReasonIn | None = None):
+            verb(session, user, thread_id, data.reason if data else "")
+            return _thread(session, user, thread_id)
+
+    route.__name__ = name
+    router.post(f"/{kind}s/{{{kind}_id}}/{path}", name=name)(route)
 
 
-@router.post("/threads/{thread_id}/lock")
-def lock(session: SessionDep, user: CurrentUser, thread_id: int, data: ReasonIn | None = None):
-    curation.lock_thread(session, user, thread_id, data.reason if data else "")
-    return _thread(session, user, thread_id)
-
-
-@router.post("/threads/{thread_id}/unlock")
-def unlock(session: SessionDep, user: CurrentUser, thread_id: int, data: ReasonIn | None = None):
-    curation.unlock_thread(session, user, thread_id, data.reason if data else "")
-    return _thread(session, user, thread_id)
+_optional_reason_verb("post", "unhide", "unhide", curation.unhide_post)
+_optional_reason_verb("thread", "lock", "lock", curation.lock_thread)
+_optional_reason_verb("thread", "unlock", "unlock", curation.unlock_thread)
+_optional_reason_verb("thread", "unpin", "unpin", curation.unpin_thread)
 
 
 @router.post("/threads/{thread_id}/pin")
 def pin(session: SessionDep, user: CurrentUser, thread_id: int, data: PinIn | None = None):
     data = data or PinIn()
     curation.pin_thread(session, user, thread_id, data.site_wide, data.reason)
-    return _thread(session, user, thread_id)
-
-
-@router.post("/threads/{thread_id}/unpin")
-def unpin(session: SessionDep, user: CurrentUser, thread_id: int, data: ReasonIn | None = None):
-    curation.unpin_thread(session, user, thread_id, data.reason if data else "")
     return _thread(session, user, thread_id)
 
 

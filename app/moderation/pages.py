@@ -131,57 +131,36 @@ def resolve_reports(
 # --- Posts ---------------------------------------------------------------------------------------
 
 
-@router.post("/posts/{post_id}/hide", name="hide_post")
-def hide_post(request: Request, session: SessionDep, user: CurrentUser, post_id: int, reason: FormStr = ""):
-    post = queries.get_post(session, post_id)
-    return _attempt(
-        request,
-        session,
-        post.thread_id,
-        lambda: curation.hide_post(session, user, post_id, reason),
-        _("The post is hidden."),
-    )
+def _post_verb(path: str, name: str, verb, success):
+    """A route for a verb on a post that takes only a reason; `success` gives the message."""
+
+    def route(request: Request, session: SessionDep, user: CurrentUser, post_id: int, reason: FormStr = ""):
+        post = queries.get_post(session, post_id)
+        return _attempt(
+            request, session, post.thread_id, lambda: verb(session, user, post_id, reason), success()
+        )
+
+    route.__name__ = name
+    router.post(f"/posts/{{post_id}}/{path}", name=name)(route)
 
 
-@router.post("/posts/{post_id}/unhide", name="unhide_post")
-def unhide_post(request: Request, session: SessionDep, user: CurrentUser, post_id: int, reason: FormStr = ""):
-    post = queries.get_post(session, post_id)
-    return _attempt(
-        request,
-        session,
-        post.thread_id,
-        lambda: curation.unhide_post(session, user, post_id, reason),
-        _("The post is visible again."),
-    )
+def _thread_verb(path: str, name: str, verb, success):
+    """A route for a verb on a thread that takes only a reason; `success` gives the message."""
+
+    def route(request: Request, session: SessionDep, user: CurrentUser, thread_id: int, reason: FormStr = ""):
+        return _attempt(
+            request, session, thread_id, lambda: verb(session, user, thread_id, reason), success()
+        )
+
+    route.__name__ = name
+    router.post(f"/threads/{{thread_id}}/{path}", name=name)(route)
 
 
-# --- Threads -------------------------------------------------------------------------------------
-
-
-@router.post("/threads/{thread_id}/lock", name="lock_thread")
-def lock_thread(
-    request: Request, session: SessionDep, user: CurrentUser, thread_id: int, reason: FormStr = ""
-):
-    return _attempt(
-        request,
-        session,
-        thread_id,
-        lambda: curation.lock_thread(session, user, thread_id, reason),
-        _("The thread is locked."),
-    )
-
-
-@router.post("/threads/{thread_id}/unlock", name="unlock_thread")
-def unlock_thread(
-    request: Request, session: SessionDep, user: CurrentUser, thread_id: int, reason: FormStr = ""
-):
-    return _attempt(
-        request,
-        session,
-        thread_id,
-        lambda: curation.unlock_thread(session, user, thread_id, reason),
-        _("The thread is open again."),
-    )
+_post_verb("hide", "hide_post", curation.hide_post, lambda: _("The post is hidden."))
+_post_verb("unhide", "unhide_post", curation.unhide_post, lambda: _("The post is visible again."))
+_thread_verb("lock", "lock_thread", curation.lock_thread, lambda: _("The thread is locked."))
+_thread_verb("unlock", "unlock_thread", curation.unlock_thread, lambda: _("The thread is open again."))
+_thread_verb("unpin", "unpin_thread", curation.unpin_thread, lambda: _("The thread is unpinned."))
 
 
 @router.post("/threads/{thread_id}/pin", name="pin_thread")
@@ -199,19 +178,6 @@ def pin_thread(
         thread_id,
         lambda: curation.pin_thread(session, user, thread_id, site_wide == "1", reason),
         _("The thread is pinned."),
-    )
-
-
-@router.post("/threads/{thread_id}/unpin", name="unpin_thread")
-def unpin_thread(
-    request: Request, session: SessionDep, user: CurrentUser, thread_id: int, reason: FormStr = ""
-):
-    return _attempt(
-        request,
-        session,
-        thread_id,
-        lambda: curation.unpin_thread(session, user, thread_id, reason),
-        _("The thread is unpinned."),
     )
 
 
