@@ -3,8 +3,9 @@ and app.forum.curation (the verbs on threads and posts)."""
 
 import json
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.db import SessionDep
@@ -13,6 +14,7 @@ from app.forum import curation, queries
 from app.forum.reads import author_read, post_read, thread_read
 from app.moderation import service
 from app.moderation.schemas import (
+    AuditQuery,
     FlagIn,
     MergeIn,
     MoveIn,
@@ -157,19 +159,10 @@ def rename_tag(session: SessionDep, user: CurrentUser, name: str, data: TagRenam
 
 @router.get("/audit-log")
 def audit_log(
-    session: SessionDep,
-    user: CurrentUser,
-    actor: str = "",
-    action: str = "",
-    target_type: str = "",
-    target_id: int | None = None,
-    since: str = "",
-    until: str = "",
-    cursor: str | None = None,
+    session: SessionDep, user: CurrentUser, query: Annotated[AuditQuery, Query()], cursor: str | None = None
 ):
-    rows, next_cursor = service.audit_entries(
-        session, user, service.audit_filters(actor, action, target_type, target_id, since, until), cursor
-    )
+    filters = service.audit_filters(**query.model_dump())
+    rows, next_cursor = service.audit_entries(session, user, filters, cursor)
     return {
         "items": [
             {
@@ -193,17 +186,8 @@ def audit_log(
     response_class=Response,
     responses={200: {"description": "The audit log as CSV.", "content": {"text/csv": {}}}},
 )
-def audit_log_csv(
-    session: SessionDep,
-    user: CurrentUser,
-    actor: str = "",
-    action: str = "",
-    target_type: str = "",
-    target_id: int | None = None,
-    since: str = "",
-    until: str = "",
-):
-    filters = service.audit_filters(actor, action, target_type, target_id, since, until)
+def audit_log_csv(session: SessionDep, user: CurrentUser, query: Annotated[AuditQuery, Query()]):
+    filters = service.audit_filters(**query.model_dump())
     content = service.audit_csv(session, user, filters)
     name = f"audit-log-{datetime.now().date().isoformat()}.csv"
     return Response(

@@ -1,9 +1,10 @@
 """HTML routes for moderation: reports, post and thread actions, tags, dashboard and audit log."""
 
 import re
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.db import SessionDep
@@ -12,6 +13,7 @@ from app.errors import AppError, ValidationFailed
 from app.forum import curation, queries, urls
 from app.i18n import _
 from app.moderation import service
+from app.moderation.schemas import AuditPageQuery
 from app.web import FormList, FormStr, redirect, render
 
 router = APIRouter(dependencies=[CsrfProtected])
@@ -320,60 +322,36 @@ def audit_log(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    actor: str = "",
-    action: str = "",
-    target_type: str = "",
-    target_id: str = "",
-    since: str = "",
-    until: str = "",
+    query: Annotated[AuditPageQuery, Query()],
     cursor: str | None = None,
 ):
-    form = {
-        "actor": actor,
-        "action": action,
-        "target_type": target_type,
-        "target_id": target_id,
-        "since": since,
-        "until": until,
-    }
+    form = query.model_dump()
     try:
-        filters = service.audit_filters(
-            actor,
-            action,
-            target_type,
-            int(target_id) if target_id.strip().isdecimal() else None,
-            since,
-            until,
-        )
+        filters = service.audit_filters(*query.filters())
         rows, next_cursor = service.audit_entries(session, user, filters, cursor)
         error = None
     except AppError as exc:
         if exc.status_code == 403:
             raise
         rows, next_cursor, error = [], None, exc.message
-    query = urlencode({k: v for k, v in form.items() if v})
     return render(
         request,
         "moderation/audit_log.html",
-        {"rows": rows, "next_cursor": next_cursor, "form": form, "error": error, "query": query},
+        {
+            "rows": rows,
+            "next_cursor": next_cursor,
+            "form": form,
+            "error": error,
+            "query": urlencode({k: v for k, v in form.items() if v}),
+        },
     )
 
 
 @router.get("/audit-log.csv", name="audit_log_csv")
 def audit_log_csv(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    actor: str = "",
-    action: str = "",
-    target_type: str = "",
-    target_id: str = "",
-    since: str = "",
-    until: str = "",
+    request: Request, session: SessionDep, user: CurrentUser, query: Annotated[AuditPageQuery, Query()]
 ):
-    filters = service.audit_filters(
-        actor, action, target_type, int(target_id) if target_id.strip().isdecimal() else None, since, until
-    )
+    filters = service.audit_filters(*query.filters())
     content = service.audit_csv(session, user, filters)
     return Response(
         content,

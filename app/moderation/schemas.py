@@ -41,3 +41,30 @@ class ResolveIn(ReasonIn):
 
 class TagRenameIn(BaseModel):
     new_name: str = Field(max_length=100)
+
+
+class AuditQuery(BaseModel):
+    """The audit log's filters as a query string, for the list and its CSV export alike."""
+
+    actor: str = ""
+    action: str = ""
+    target_type: str = ""
+    target_id: int | None = None
+    since: str = ""  # YYYY-MM-DD
+    until: str = ""
+
+
+class AuditPageQuery(AuditQuery):
+    """The page's form keeps what was typed; a target id that is not a number filters nothing."""
+
+    target_id: str = ""
+
+    def filters(self):
+        return (
+            self.actor,
+            self.action,
+            self.target_type,
+            int(self.target_id) if self.target_id.strip().isdecimal() else None,
+            self.since,
+            self.until,
+        )
