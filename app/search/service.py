@@ -23,7 +23,7 @@ from app.pagination import decode_cursor, encode_cursor
 from app.sanitize import render_plain
 from app.search import rewrite
 from app.search.engines import engine_for
-from app.search.engines.base import START, STOP
+from app.search.engines.base import START, STOP, MatchSpec
 from app.search.facets import Facet, facet_counts
 from app.search.filters import filter_conditions, id_bounds, visible
 from app.search.query import Query, QueryError, parse
@@ -122,15 +122,15 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
     # Where the words typed are looked for first (all of them in title or attachment searches):
     # on SQLite, the recent index answers when the newest matches fill the window there.
     plain = query.text is None or query.filters.in_title or query.filters.in_attachments
-    table = None
+    spec = MatchSpec(tokens, window, bounds)
     if query.text is not None or tokens:
-        table = engine.window_table(session, query, tokens, window, bounds, "all" if plain else "same")
+        spec = replace(
+            spec, table=engine.window_table(session, query, replace(spec, expand="all" if plain else "same"))
+        )
 
     def window_rows(query: Query, expand: str, primary: bool = False):
         if query.text is not None or tokens:
-            matched, ascending = engine.match(
-                query, tokens, window, bounds, expand=expand, primary=primary, table=table
-            )
+            matched, ascending = engine.match(query, replace(spec, expand=expand, primary=primary))
         else:  # dates alone: the newest posts of the period
             matched, ascending = (
                 (
@@ -167,7 +167,7 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
     def matching(query: Query, expand: str, span: tuple[int, int], primary: bool = False) -> set[int]:
         """Which posts of the window's id range match: no rank, no join."""
         matched, _ascending = engine.match(
-            query, tokens, None, span, expand=expand, primary=primary, ranked=False, table=table
+            query, replace(spec, window=None, bounds=span, expand=expand, primary=primary, ranked=False)
         )
         return set(session.connection().execute(select(matched.c.post_id)).scalars())
 
@@ -252,7 +252,7 @@ def _run(session, user, raw, query: Query, sort, cursor, include_hidden, with_fa
     more = len(rows) > start + PAGE_SIZE
     next_cursor = encode_cursor([page + 1]) if more and page < MAX_PAGES else None
     facets = facet_counts(session, rows, raw, query) if with_facets else {}
-    hits = _hits(session, engine, query, ids, table)
+    hits = _hits(session, engine, query, ids, spec.table)
     for hit in hits:
         hit.partial = hit.post_id in partial
     return SearchResult(
@@ -338,7 +338,7 @@ def new_matches(session: Session, user: User, raw: str, *, after_post_id: int, l
     base = select(Post.id).join(Thread, Thread.id == Post.thread_id)
     conditions, tokens = filter_conditions(session, query)
     if query.text is not None or tokens:
-        matched, _ascending = engine.match(query, tokens, bounds=(after_post_id + 1, None))
+        matched, _ascending = engine.match(query, MatchSpec(tokens, bounds=(after_post_id + 1, None)))
         base = base.join(matched, matched.c.post_id == Post.id)
     conditions = visible(user, False) + conditions + [Post.id > after_post_id]
     ids = session.execute(base.where(and_(*conditions)).order_by(Post.id).limit(limit)).scalars().all()

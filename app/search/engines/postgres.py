@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from app.i18n import _
 from app.search import thesaurus
-from app.search.engines.base import RANKED_TABLE, SEARCH_TABLE, START, STOP
+from app.search.engines.base import RANKED_TABLE, SEARCH_TABLE, START, STOP, MatchSpec
 from app.search.language import query_stems, stems, unaccent
 from app.search.query import And, Node, Not, Or, Phrase, Query, QueryError, Term
 from app.search.rewrite import Concept, concepts
@@ -105,20 +105,9 @@ class PostgresEngine:
             result = result.op(operator)(part)
         return result
 
-    def match(
-        self,
-        query: Query,
-        tokens=(),
-        window: int | None = None,
-        bounds=(None, None),
-        expand="all",
-        primary=False,
-        ranked=True,
-        table=None,
-    ):
-        """The newest `window` posts matching the words and the filter tokens, with their rank.
-        primary: the words as typed in the post's own title, tags and text only. ranked=False:
-        which posts match, without the cost of ranking them."""
+    def match(self, query: Query, spec: MatchSpec = MatchSpec()):
+        """The newest `spec.window` posts matching the words and the filter tokens, with their rank."""
+        tokens, window, expand, primary = spec.tokens, spec.window, spec.expand, spec.primary
         post_id = literal_column("search_index.post_id")
         conditions = []
         rank = literal_column("0.0")
@@ -141,14 +130,14 @@ class PostgresEngine:
                     func.to_tsquery(literal_column("'simple'::regconfig"), expression)
                 )
             )
-        low, high = bounds
+        low, high = spec.bounds
         if low is not None:
             conditions.append(post_id >= low)
         if high is not None:
             conditions.append(post_id <= high)
-        if not ranked:
+        if not spec.ranked:
             rank = literal_column("0.0")
-        if not window or query.text is None or not ranked:
+        if not window or query.text is None or not spec.ranked:
             matched = select(post_id.label("post_id"), rank.label("rank")).select_from(SEARCH_TABLE)
             matched = matched.where(*conditions)
             if window:
@@ -173,7 +162,7 @@ class PostgresEngine:
         )
         return matched.subquery("matched"), False
 
-    def window_table(self, session: Session, query: Query, tokens, window, bounds, expand) -> None:
+    def window_table(self, session: Session, query: Query, spec: MatchSpec) -> None:
         """One index: a window costs what its rows do (ts_rank_cd reads no statistics)."""
         return None
 

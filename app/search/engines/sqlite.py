@@ -1,13 +1,13 @@
 """SQLite FTS5 (BM25): the query tree as a MATCH expression."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import column, func, literal_column, select, table, text
 from sqlmodel import Session
 
 from app.i18n import _
 from app.search import thesaurus
-from app.search.engines.base import START, STOP
+from app.search.engines.base import START, STOP, MatchSpec
 from app.search.index import RECENT, recent_floor
 from app.search.language import fold_arabic, query_stems, stems
 from app.search.query import And, Node, Not, Or, Phrase, Query, QueryError, Term
@@ -117,28 +117,15 @@ class SQLiteEngine:
             scope = Scope("attachments", None)
         return self.expression(query.text, scope, expand)
 
-    def match(
-        self,
-        query: Query,
-        tokens=(),
-        window: int | None = None,
-        bounds=(None, None),
-        expand="all",
-        primary=False,
-        ranked=True,
-        table=None,
-    ):
-        """The newest `window` posts matching the words and the filter tokens, with their rank.
-        primary: the words as typed in the post's own title, tags and text only. ranked=False:
-        which posts match, without the cost of ranking them. table: the index to ask
-        (window_table), the full one by default."""
-        name = table or "search_index"
-        parts = [self.text_expression(query, expand, primary)] if query.text is not None else []
-        parts += ["meta : (" + " OR ".join(self._quote(t) for t in group) + ")" for group in tokens]
+    def match(self, query: Query, spec: MatchSpec = MatchSpec()):
+        """The newest `spec.window` posts matching the words and the filter tokens, with their rank."""
+        name = spec.table or "search_index"
+        parts = [self.text_expression(query, spec.expand, spec.primary)] if query.text is not None else []
+        parts += ["meta : (" + " OR ".join(self._quote(t) for t in group) + ")" for group in spec.tokens]
         rowid = literal_column("rowid")
         rank = (
             literal_column(f"bm25({name}, {self.WEIGHTS})")
-            if query.text is not None and ranked
+            if query.text is not None and spec.ranked
             else literal_column("0.0")
         )
         matched = (
@@ -146,28 +133,26 @@ class SQLiteEngine:
             .select_from(_TABLES[name])
             .where(text(f"{name} MATCH :fts").bindparams(fts=" AND ".join(parts)))
         )
-        low, high = bounds
+        low, high = spec.bounds
         if low is not None:
             matched = matched.where(rowid >= low)  # a rowid range FTS5 walks natively
         if high is not None:
             matched = matched.where(rowid <= high)
-        if window:
+        if spec.window:
             # Newest matches first (ids grow with time), stopping at the window: bm25 is computed
             # for those rows only, however common the words.
-            matched = matched.order_by(rowid.desc()).limit(window)
+            matched = matched.order_by(rowid.desc()).limit(spec.window)
         return matched.subquery("matched"), True  # lower bm25 is better
 
-    def window_table(self, session: Session, query: Query, tokens, window, bounds, expand) -> str | None:
+    def window_table(self, session: Session, query: Query, spec: MatchSpec) -> str | None:
         """The recent index (app.search.index) when the newest `window` matches are all there, which
         one unranked look tells; else None, the full index. Ranked there, a common word's weight is
         read from some 50,000 posts instead of all of them."""
-        if not window or recent_floor(session.connection()) is None:
+        if not spec.window or recent_floor(session.connection()) is None:
             return None
-        matched, _ascending = self.match(
-            query, tokens, window, bounds, expand=expand, ranked=False, table=RECENT
-        )
+        matched, _ascending = self.match(query, replace(spec, ranked=False, table=RECENT))
         found = session.connection().execute(select(func.count()).select_from(matched)).scalar()
-        return RECENT if found >= window else None
+        return RECENT if found >= spec.window else None
 
     def snippets(self, session: Session, query: Query, post_ids: list[int], table=None) -> dict[int, str]:
         if not post_ids or query.text is None:
