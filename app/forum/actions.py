@@ -73,6 +73,19 @@ def _written_at(user: User, created_at: datetime | None) -> datetime | None:
     return created_at
 
 
+def set_thread_links(session: Session, thread_id: int, jurisdictions, instruments, tags, clear=False) -> None:
+    """A thread's jurisdictions, instruments and tags (anything with an `id`) as its link rows; with
+    clear, in place of the ones it has."""
+    if clear:
+        for model in (ThreadJurisdiction, ThreadInstrument, ThreadTag):
+            session.execute(delete(model).where(model.thread_id == thread_id))
+    session.add_all(
+        [ThreadJurisdiction(thread_id=thread_id, jurisdiction_id=j.id) for j in jurisdictions]
+        + [ThreadInstrument(thread_id=thread_id, instrument_id=i.id) for i in instruments]
+        + [ThreadTag(thread_id=thread_id, tag_id=t.id) for t in tags]
+    )
+
+
 def create_thread(session: Session, user: User, data: ThreadCreate, author: User | None = None) -> Thread:
     """Start a thread with its opening post; everything is checked before anything is written.
     An administrator importing an archive may give its date (data.created_at) and, from the
@@ -131,10 +144,8 @@ def create_thread(session: Session, user: User, data: ThreadCreate, author: User
     )
     session.add(thread)
     session.flush()
-    session.add_all([ThreadJurisdiction(thread_id=thread.id, jurisdiction_id=j.id) for j in jurisdictions])
-    session.add_all([ThreadInstrument(thread_id=thread.id, instrument_id=i.id) for i in instruments])
-    session.add_all(
-        [ThreadTag(thread_id=thread.id, tag_id=t.id) for t in taxonomy.get_or_create_tags(session, tags)]
+    set_thread_links(
+        session, thread.id, jurisdictions, instruments, taxonomy.get_or_create_tags(session, tags)
     )
     post = _add_post(session, writer, thread, data.body, parent=None, now=now)
     thread.last_post_id = post.id

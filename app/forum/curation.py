@@ -11,22 +11,12 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from app.accounts.models import User
-from app.accounts.permissions import (
-    check_can_moderate_sector,
-)
+from app.accounts.permissions import check_can_moderate_sector
 from app.audit import record
 from app.errors import NotFound, ValidationFailed
 from app.forum import queries, validation
-from app.forum.actions import change_post_state
-from app.forum.models import (
-    Post,
-    PostState,
-    ReadState,
-    Thread,
-    ThreadInstrument,
-    ThreadJurisdiction,
-    ThreadTag,
-)
+from app.forum.actions import change_post_state, set_thread_links
+from app.forum.models import Post, PostState, ReadState, Thread
 from app.i18n import _
 from app.moderation import permissions
 from app.notifications import thread_moves
@@ -193,13 +183,7 @@ def set_thread_taxonomy(
     }
     if before == after:
         return False
-    for model in (ThreadJurisdiction, ThreadInstrument, ThreadTag):
-        session.execute(delete(model).where(model.thread_id == thread.id))
-    session.add_all(
-        [ThreadJurisdiction(thread_id=thread.id, jurisdiction_id=j.id) for j in new_jurisdictions]
-    )
-    session.add_all([ThreadInstrument(thread_id=thread.id, instrument_id=i.id) for i in new_instruments])
-    session.add_all([ThreadTag(thread_id=thread.id, tag_id=t.id) for t in new_tags])
+    set_thread_links(session, thread.id, new_jurisdictions, new_instruments, new_tags, clear=True)
     search_index.reindex_threads(session, [thread.id])
     record(
         session,
@@ -310,10 +294,8 @@ def split_thread(
     )
     session.add(new)
     session.flush()
-    session.add_all([ThreadJurisdiction(thread_id=new.id, jurisdiction_id=j.id) for j in view.jurisdictions])
-    session.add_all([ThreadInstrument(thread_id=new.id, instrument_id=i.id) for i in view.instruments])
     tags = session.exec(select(Tag).where(Tag.name.in_(view.tags))).all() if view.tags else []
-    session.add_all([ThreadTag(thread_id=new.id, tag_id=t.id) for t in tags])
+    set_thread_links(session, new.id, view.jurisdictions, view.instruments, tags)
     new_root = f"{opening.id:010d}"
     moved = 0
     for root in roots:

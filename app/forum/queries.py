@@ -19,14 +19,7 @@ from app.errors import Invalid, NotFound
 from app.forum import permissions
 from app.forum.drafts import reply_draft_key
 from app.forum.filters import thread_conditions
-from app.forum.models import (
-    Bookmark,
-    Post,
-    PostRevision,
-    PostState,
-    ReadState,
-    Thread,
-)
+from app.forum.models import Bookmark, Post, PostRevision, PostState, ReadState, Thread
 from app.i18n import _
 from app.notifications import service as notifications
 from app.pagination import cursor_int, decode_cursor, encode_cursor
