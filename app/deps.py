@@ -15,7 +15,16 @@ from app.db import SAFE_METHODS, SessionDep
 from app.errors import Forbidden, Unauthorized
 from app.i18n import _
 from app.security import csrf_matches
-from app.web import CSRF_FIELD, CSRF_HEADER, cookie_name, csrf_binding
+from app.web import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    client_ip,
+    cookie_name,
+    csrf_binding,
+    delete_cookie,
+    redirect,
+    set_cookie,
+)
 
 
 class SignInRequired(Unauthorized):
@@ -121,3 +130,15 @@ async def verify_csrf(request: Request, auth: AuthDep) -> None:
 
 
 CsrfProtected = Depends(verify_csrf)
+
+
+def start_signed_in(request: Request, session, user: User, target: str):
+    """A new session for a member who has just proved who they are (sign-in, registration, a new
+    password): its cookie set on a redirect to `target`, the pre-session cookie dropped."""
+    raw = sign_in_service.start_session(
+        session, user, ip_address=client_ip(request), user_agent=request.headers.get("user-agent", "")
+    )
+    response = redirect(request, target)
+    set_cookie(response, request, "session", raw, max_age=get_settings().session_absolute_days * 86400)
+    delete_cookie(response, request, "presession")
+    return response

@@ -10,6 +10,11 @@ class AppError(Exception):
         self.field = field
         self.headers = headers or {}
 
+    def field_errors(self) -> dict[str, str]:
+        """The message by form field, for a form that shows it beside the field ("_form": the
+        form as a whole)."""
+        return {self.field or "_form": self.message}
+
 
 class Invalid(AppError):
     status_code = 400
@@ -43,3 +48,6 @@ class ValidationFailed(Invalid):
     def __init__(self, errors: dict[str, str]):
         super().__init__(next(iter(errors.values())), field=next(iter(errors)))
         self.errors = errors
+
+    def field_errors(self) -> dict[str, str]:
+        return self.errors

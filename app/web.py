@@ -58,6 +58,10 @@ CSRF_HEADER = "x-csrf-token"
 FLASH_COOKIE = "forum_flash"
 
 
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 def is_secure(request: Request) -> bool:
     return get_settings().secure_cookies or request.url.scheme == "https"
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
-from app.errors import AppError, ValidationFailed
+from app.errors import AppError
 from app.forum import actions, drafts, permissions, queries, urls
 from app.forum.schemas import ThreadCreate
 from app.i18n import _
@@ -16,10 +16,6 @@ from app.taxonomy import service as taxonomy
 from app.web import FormList, FormStr, redirect, render
 
 router = APIRouter(dependencies=[CsrfProtected])
-
-
-def _errors(error: AppError) -> dict[str, str]:
-    return error.errors if isinstance(error, ValidationFailed) else {error.field or "_form": error.message}
 
 
 # --- Writing a thread ----------------------------------------------------------------------------
@@ -116,7 +112,7 @@ def new_thread(
                 ),
             )
     except AppError as error:
-        return _new_thread_form(request, session, form, 422, errors=_errors(error))
+        return _new_thread_form(request, session, form, 422, errors=error.field_errors())
     background.add_task(check_after_write, request.app.state.database)
     if attach == "1":
         # "Attach documents" ticked while writing: the upload form for the new post comes next.
@@ -202,7 +198,7 @@ def reply(
     except AppError as error:
         if error.status_code == 403:
             raise
-        return _reply_form(request, session, user, thread, parent, body, 422, errors=_errors(error))
+        return _reply_form(request, session, user, thread, parent, body, 422, errors=error.field_errors())
     background.add_task(check_after_write, request.app.state.database)
     if attach == "1":
         return redirect(request, f"/posts/{post.id}/attachments/new", _("Your reply was posted."))
@@ -272,7 +268,7 @@ def edit_post(
         return render(
             request,
             "forum/edit.html",
-            {"post": post, "thread": thread, "form": form, "errors": _errors(error)},
+            {"post": post, "thread": thread, "form": form, "errors": error.field_errors()},
             status_code=422,
         )
     return redirect(request, urls.post_url(thread, post.id), _("Your changes were saved."))
