@@ -16,7 +16,7 @@ from app.config import Settings, use_settings
 from app.db import Database, make_engine
 from app.main import create_app
 from app.migrate import upgrade
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_reply, make_thread, make_user
 
 IN_CI = os.environ.get("CI") == "true"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -204,3 +204,16 @@ def page_csrf(client: TestClient, path: str = "/profile") -> str:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def scene(database, expert, moderator):
+    """A tobacco thread with a nested exchange (moderation and curation tests)."""
+    thread = make_thread(
+        database, expert, title="Tobacco excise fraud", sector="tobacco", jurisdictions=["FR"]
+    )
+    first = make_reply(database, moderator, thread, "First reply")
+    second = make_reply(database, expert, thread, "Answer to the first", parent_id=first.id)
+    third = make_reply(database, moderator, thread, "Deeper still", parent_id=second.id)
+    other = make_reply(database, expert, thread, "Another branch")
+    return {"thread": thread, "first": first, "second": second, "third": third, "other": other}

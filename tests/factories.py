@@ -99,3 +99,25 @@ def set_thread(database, thread_id: int, **values) -> None:
     with database.unit_of_work() as session:
         session.execute(update(Thread).where(Thread.id == thread_id).values(**values))
         search_index.reindex_threads(session, [thread_id])  # as the services do after such a change
+
+
+def token_client(app, database, user):
+    """A client that signs its requests with a new API token of `user`."""
+    from fastapi.testclient import TestClient
+
+    client = TestClient(app, base_url="https://testserver")
+    client.headers["Authorization"] = f"Bearer {make_token(database, user)}"
+    return client
+
+
+def audit_entries(database, action: str | None = None):
+    """The audit log, oldest first; one action's entries only if given."""
+    from sqlmodel import select
+
+    from app.audit import AuditEntry
+
+    with database.unit_of_work(write=False) as session:
+        statement = select(AuditEntry).order_by(AuditEntry.id)
+        if action:
+            statement = statement.where(AuditEntry.action == action)
+        return list(session.exec(statement).all())
