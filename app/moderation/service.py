@@ -149,6 +149,20 @@ def tag_counts(session: Session, user: User) -> list[tuple[str, int]]:
     )
 
 
+def _move_tag_links(session: Session, model, owner, old_id: int, new_id: int) -> None:
+    """Every link of `model` (ThreadTag, AttachmentTag) to tag old_id now points to new_id; an owner
+    that had both keeps one."""
+    session.execute(
+        insert(model).from_select(
+            [owner.key, "tag_id"],
+            sa_select(owner, literal(new_id)).where(
+                model.tag_id == old_id, owner.not_in(sa_select(owner).where(model.tag_id == new_id))
+            ),
+        )
+    )
+    session.execute(delete(model).where(model.tag_id == old_id))
+
+
 def rename_tag(session: Session, user: User, old_name: str, new_name: str) -> Tag:
     """Rename a tag site-wide; renaming onto an existing tag merges the two."""
     if not is_moderator(user):
@@ -170,32 +184,10 @@ def rename_tag(session: Session, user: User, old_name: str, new_name: str) -> Ta
         session.add(old)
         search_index.reindex_threads(session, _threads_tagged(session, old.id))
         return old
-    # Merge: threads with both keep one link.
-    session.execute(
-        insert(ThreadTag).from_select(
-            ["thread_id", "tag_id"],
-            sa_select(ThreadTag.thread_id, literal(existing.id)).where(
-                ThreadTag.tag_id == old.id,
-                ThreadTag.thread_id.not_in(
-                    sa_select(ThreadTag.thread_id).where(ThreadTag.tag_id == existing.id)
-                ),
-            ),
-        )
-    )
-    session.execute(delete(ThreadTag).where(ThreadTag.tag_id == old.id))
-    # Documents carry tags too: theirs move the same way, or the old tag could not be removed.
-    session.execute(
-        insert(AttachmentTag).from_select(
-            ["attachment_id", "tag_id"],
-            sa_select(AttachmentTag.attachment_id, literal(existing.id)).where(
-                AttachmentTag.tag_id == old.id,
-                AttachmentTag.attachment_id.not_in(
-                    sa_select(AttachmentTag.attachment_id).where(AttachmentTag.tag_id == existing.id)
-                ),
-            ),
-        )
-    )
-    session.execute(delete(AttachmentTag).where(AttachmentTag.tag_id == old.id))
+    # Merge: threads and documents with both keep one link (documents carry tags too: theirs move
+    # the same way, or the old tag could not be removed).
+    _move_tag_links(session, ThreadTag, ThreadTag.thread_id, old.id, existing.id)
+    _move_tag_links(session, AttachmentTag, AttachmentTag.attachment_id, old.id, existing.id)
     record(
         session,
         user,

@@ -157,12 +157,17 @@ def add_entry(session: Session, admin: User, kind: str, *, name: str, key: str =
     return entry
 
 
-def rename_entry(session: Session, admin: User, kind: str, entry_id: int, name: str):
-    permissions.check_can_manage_users(admin)
+def _entry(session: Session, kind: str, entry_id: int):
     model, _key = TAXONOMY_MODELS[kind]
     entry = session.get(model, entry_id)
     if entry is None:
         raise NotFound(_("Not found."))
+    return entry
+
+
+def rename_entry(session: Session, admin: User, kind: str, entry_id: int, name: str):
+    permissions.check_can_manage_users(admin)
+    entry = _entry(session, kind, entry_id)
     name = " ".join((name or "").split())[:200]
     if not name:
         raise ValidationFailed({"name": _("Enter a name.")})
@@ -186,10 +191,7 @@ def rename_entry(session: Session, admin: User, kind: str, entry_id: int, name: 
 def set_archived(session: Session, admin: User, kind: str, entry_id: int, archived: bool):
     """Archived entries keep their threads but are no longer offered for new ones."""
     permissions.check_can_manage_users(admin)
-    model, _key = TAXONOMY_MODELS[kind]
-    entry = session.get(model, entry_id)
-    if entry is None:
-        raise NotFound(_("Not found."))
+    entry = _entry(session, kind, entry_id)
     if entry.archived != archived:
         record(session, admin, f"{kind}.{'archive' if archived else 'unarchive'}", kind, entry.id)
         entry.archived = archived
