@@ -1,12 +1,15 @@
 """/api/v1/search and saved searches."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from app.db import SessionDep
 from app.deps import CsrfProtected, CurrentUser
 from app.openapi import COMMON_ERRORS
 from app.search import saved, service
+from app.search.schemas import SearchParams
 from app.timeutil import iso
 
 router = APIRouter(tags=["search"], dependencies=[CsrfProtected], responses=COMMON_ERRORS)
@@ -46,17 +49,8 @@ def result_json(result: service.SearchResult) -> dict:
 
 
 @router.get("/search")
-def search(
-    session: SessionDep,
-    user: CurrentUser,
-    q: str = "",
-    sort: str = "relevance",
-    cursor: str | None = None,
-    include_hidden: bool = False,
-):
-    return result_json(
-        service.search(session, user, q, sort=sort, cursor=cursor, include_hidden=include_hidden)
-    )
+def search(session: SessionDep, user: CurrentUser, params: Annotated[SearchParams, Query()]):
+    return result_json(service.search(session, user, params.q, **params.options()))
 
 
 class SavedIn(BaseModel):

@@ -1,8 +1,9 @@
 """The search page, the advanced form, and saved searches."""
 
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from app.accounts.permissions import is_moderator
 from app.db import SessionDep
@@ -10,7 +11,7 @@ from app.deps import CsrfProtected, CurrentUser
 from app.errors import AppError
 from app.i18n import _
 from app.search import saved, service
-from app.search.query import unparse_value
+from app.search.schemas import AdvancedSearch, SearchParams
 from app.taxonomy import service as taxonomy
 from app.web import FormStr, redirect, render
 
@@ -27,24 +28,18 @@ def _taxonomy(session) -> dict:
 
 @router.get("/search", name="search_page")
 def search_page(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    q: str = "",
-    sort: str = "relevance",
-    cursor: str | None = None,
-    include_hidden: bool = False,
+    request: Request, session: SessionDep, user: CurrentUser, params: Annotated[SearchParams, Query()]
 ):
     context = {
-        "q": q,
-        "sort": sort,
-        "include_hidden": include_hidden,
+        "q": params.q,
+        "sort": params.sort,
+        "include_hidden": params.include_hidden,
         "can_include_hidden": is_moderator(user),
     }
-    if not q.strip():
+    if not params.q.strip():
         return render(request, "search/search.html", {**context, **_taxonomy(session)})
     try:
-        result = service.search(session, user, q, sort=sort, cursor=cursor, include_hidden=include_hidden)
+        result = service.search(session, user, params.q, **params.options())
     except AppError as error:
         return render(
             request,
@@ -56,56 +51,10 @@ def search_page(
 
 
 @router.get("/search/advanced", name="advanced_search")
-def advanced_search(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    all_words: str = "",
-    phrase: str = "",
-    any_words: str = "",
-    none_words: str = "",
-    sector: str = "",
-    jurisdiction: str = "",
-    instrument: str = "",
-    tag: str = "",
-    kind: str = "",
-    author: str = "",
-    after: str = "",
-    before: str = "",
-    where: str = "",
-    has_attachment: str = "",
-    status: str = "",
-    sort: str = "relevance",
-):
-    """The advanced form builds the same query a person could type, then shows it."""
-    parts = [w for w in all_words.split() if w]
-    if phrase.strip():
-        parts.append('"' + phrase.replace('"', " ").strip() + '"')
-    alternatives = [w for w in any_words.split() if w]
-    if len(alternatives) > 1:
-        parts.append("(" + " OR ".join(alternatives) + ")")
-    elif alternatives:
-        parts.append(alternatives[0])
-    parts += ["-" + w for w in none_words.split() if w]
-    for key, value in (
-        ("sector", sector),
-        ("jurisdiction", jurisdiction),
-        ("instrument", instrument),
-        ("tag", tag),
-        ("kind", kind),
-        ("author", author),
-        ("after", after),
-        ("before", before),
-        ("status", status),
-    ):
-        if value.strip():
-            parts.append(f"{key}:{unparse_value(value.strip())}")
-    if where in ("title", "attachments"):
-        parts.append(f"in:{where}")
-    if has_attachment:
-        parts.append("has:attachment")
-
-    return redirect(request, "/search?" + urlencode({"q": " ".join(parts), "sort": sort}))
+def advanced_search(request: Request, user: CurrentUser, form: Annotated[AdvancedSearch, Query()]):
+    """The advanced form builds the same query a person could type, then shows it (members only,
+    as every page)."""
+    return redirect(request, "/search?" + urlencode({"q": form.query(), "sort": form.sort}))
 
 
 @router.post("/search/saved", name="save_search")
