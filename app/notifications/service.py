@@ -3,10 +3,10 @@
 A notification names the thread, the post and who acted; it never copies a post's text, so a post
 hidden later cannot leak through a notification or its mail."""
 
+import functools
 from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, bindparam, case, delete, func, insert, literal, null, update
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from app.accounts.models import User, UserStatus
@@ -77,90 +77,142 @@ def _mail_text(kind: str, actor_name: str, thread_id: int, title: str, post_id: 
     return _one_line(f"[{settings.site_name}] {summary}")[:300], body
 
 
-def _fan_out(session: Session, actor: User, thread, post, kind: str, recipients, exclude: set[int]) -> None:
-    """Notify every member that `recipients` (a SELECT of user ids) yields, but `exclude`, in a
-    fixed number of statements however many they are (set-based, never a row per watcher in Python):
+# Who a fan-out reaches, as a SELECT of user ids with bound parameters: members named by id
+# (mentions, the author replied to), a thread's watchers, or a new thread's sector and jurisdiction
+# watchers.
+_RECIPIENTS = {
+    "ids": lambda: bindparam("fan_recipient_ids", expanding=True),
+    "thread_watchers": lambda: select(Watch.user_id).where(
+        Watch.target_type == "thread", Watch.target_id == bindparam("fan_thread_id")
+    ),
+    "new_thread_watchers": lambda: select(Watch.user_id).where(
+        ((Watch.target_type == "sector") & (Watch.target_id == bindparam("fan_sector_id")))
+        | (
+            (Watch.target_type == "jurisdiction")
+            & Watch.target_id.in_(bindparam("fan_jurisdiction_ids", expanding=True))
+        )
+    ),
+}
 
-    1. a member with an unread notification of this kind in this thread has it counted up ("5 new
-       replies"), no new row and no new mail: one unread item per thread and kind;
-    2. the others, if their preference is "each" and SMTP is configured, get one mail;
-    3. and a new notification (marked mailed when it was)."""
-    now = utcnow()
+
+@functools.cache
+def _fan_out_statements(recipients: str, counts_up: bool, mail: bool) -> tuple:
+    """The fan-out's statements, built once per shape and executed with bound values (building
+    them is most of a reply's cost otherwise); Core, not ORM, for the same reason."""
+    users = User.__table__
+    notifications = Notification.__table__
+    now = bindparam("fan_now", type_=DateTime())
     # Conditions on user_account, used inside the UPDATE's subquery and as the INSERTs' own WHERE.
     eligible = (
-        User.id.in_(recipients),
-        User.status != UserStatus.deactivated.value,
-        User.id.not_in(list(exclude)),
+        users.c.id.in_(_RECIPIENTS[recipients]()),
+        users.c.status != UserStatus.deactivated.value,
+        users.c.id.not_in(bindparam("fan_exclude", expanding=True)),
     )
-    unread_here = (
-        Notification.thread_id == thread.id,
-        Notification.kind == kind,
-        Notification.read_at.is_(None),
-    )
-    if kind != "new_thread":  # a thread just started has no notifications yet
+    statements = []
+    if counts_up:
         # Only each member's oldest such item counts up: a merge of two threads (or two replies
         # committed at once on PostgreSQL) can leave two, and the count must not double.
-        other = aliased(Notification)
+        other = notifications.alias("other")
         oldest = (
-            select(func.min(other.id))
+            select(func.min(other.c.id))
             .where(
-                other.thread_id == thread.id,
-                other.kind == kind,
-                other.read_at.is_(None),
-                other.user_id.in_(select(User.id).where(*eligible)),
+                other.c.thread_id == bindparam("fan_thread_id"),
+                other.c.kind == bindparam("fan_kind"),
+                other.c.read_at.is_(None),
+                other.c.user_id.in_(select(users.c.id).where(*eligible)),
             )
-            .group_by(other.user_id)
+            .group_by(other.c.user_id)
         )
         # A daily-digest member hears of the new events in the next digest, even if an earlier
         # one already listed this item; a member mailed "each" has had their one mail for it.
-        preference = select(User.mail_preference).where(User.id == Notification.user_id).scalar_subquery()
-        session.execute(
-            update(Notification)
-            .where(Notification.id.in_(oldest))
+        preference = (
+            select(users.c.mail_preference).where(users.c.id == notifications.c.user_id).scalar_subquery()
+        )
+        statements.append(
+            update(notifications)
+            .where(notifications.c.id.in_(oldest))
             .values(
-                count=Notification.count + 1,
-                actor_id=actor.id,
+                count=notifications.c.count + 1,
+                actor_id=bindparam("fan_actor_id"),
                 created_at=now,
-                mailed_at=case((preference == "daily", null()), else_=Notification.mailed_at),
+                mailed_at=case((preference == "daily", null()), else_=notifications.c.mailed_at),
             )
-            .execution_options(synchronize_session=False)
         )
-    told = select(Notification.id).where(*unread_here, Notification.user_id == User.id).exists()
+    told = (
+        select(notifications.c.id)
+        .where(
+            notifications.c.thread_id == bindparam("fan_thread_id"),
+            notifications.c.kind == bindparam("fan_kind"),
+            notifications.c.read_at.is_(None),
+            notifications.c.user_id == users.c.id,
+        )
+        .exists()
+    )
     fresh = (*eligible, ~told)
-    mail = mail_configured()
-    if mail:
-        subject, body = _mail_text(kind, actor.display_name, thread.id, thread.title, post.id)
-        session.execute(
-            insert(OutboxMessage).from_select(
-                ["to_address", "subject", "body", "created_at", "attempts", "last_error"],
-                select(
-                    User.email,
-                    literal(subject),
-                    literal(body),
-                    literal(now, DateTime()),
-                    literal(0),
-                    literal(""),
-                ).where(*fresh, User.mail_preference == "each"),
-            )
-        )
     mailed = null()
     if mail:
-        mailed = case((User.mail_preference == "each", literal(now, DateTime())), else_=null())
-    session.execute(
-        insert(Notification).from_select(
+        statements.append(
+            insert(OutboxMessage.__table__).from_select(
+                ["to_address", "subject", "body", "created_at", "attempts", "last_error"],
+                select(
+                    users.c.email,
+                    bindparam("fan_subject"),
+                    bindparam("fan_body"),
+                    now,
+                    literal(0),
+                    literal(""),
+                ).where(*fresh, users.c.mail_preference == "each"),
+            )
+        )
+        mailed = case((users.c.mail_preference == "each", now), else_=null())
+    statements.append(
+        insert(notifications).from_select(
             ["user_id", "kind", "thread_id", "post_id", "actor_id", "created_at", "count", "mailed_at"],
             select(
-                User.id,
-                literal(kind),
-                literal(thread.id),
-                literal(post.id),
-                literal(actor.id),
-                literal(now, DateTime()),
+                users.c.id,
+                bindparam("fan_kind"),
+                bindparam("fan_thread_id"),
+                bindparam("fan_post_id"),
+                bindparam("fan_actor_id"),
+                now,
                 literal(1),
                 mailed,
             ).where(*fresh),
         )
     )
+    return tuple(statements)
+
+
+def _fan_out(
+    session: Session, actor: User, thread, post, kind: str, recipients: str, exclude: set[int], **values
+) -> None:
+    """Notify every member that `recipients` (a shape of _RECIPIENTS, with its `values`) yields, but
+    `exclude`, in a fixed number of statements however many they are (set-based, never a row per
+    watcher in Python):
+
+    1. a member with an unread notification of this kind in this thread has it counted up ("5 new
+       replies"), no new row and no new mail: one unread item per thread and kind;
+    2. the others, if their preference is "each" and SMTP is configured, get one mail;
+    3. and a new notification (marked mailed when it was)."""
+    mail = mail_configured()
+    values |= {
+        "now": utcnow(),
+        "kind": kind,
+        "thread_id": thread.id,
+        "post_id": post.id,
+        "actor_id": actor.id,
+        "exclude": sorted(exclude),
+    }
+    if mail:
+        values["subject"], values["body"] = _mail_text(
+            kind, actor.display_name, thread.id, thread.title, post.id
+        )
+    # Bound as fan_<name>: a bare column name is reserved in an INSERT's or UPDATE's own values.
+    values = {f"fan_{name}": value for name, value in values.items()}
+    # A thread just started has no notifications yet to count up.
+    connection = session.connection()
+    for statement in _fan_out_statements(recipients, kind != "new_thread", mail):
+        connection.execute(statement, values)
 
 
 def deliver_one(
@@ -206,12 +258,18 @@ def notify_new_thread(
     sector or of any of the thread's jurisdictions."""
     mentioned = _users_by_handle(session, handles) - {actor.id}
     if mentioned:
-        _fan_out(session, actor, thread, post, "mention", list(mentioned), {actor.id})
-    watch_filter = (Watch.target_type == "sector") & (Watch.target_id == thread.sector_id)
-    if jurisdiction_ids:
-        watch_filter |= (Watch.target_type == "jurisdiction") & Watch.target_id.in_(jurisdiction_ids)
-    watchers = select(Watch.user_id).where(watch_filter)
-    _fan_out(session, actor, thread, post, "new_thread", watchers, mentioned | {actor.id})
+        _fan_out(session, actor, thread, post, "mention", "ids", {actor.id}, recipient_ids=sorted(mentioned))
+    _fan_out(
+        session,
+        actor,
+        thread,
+        post,
+        "new_thread",
+        "new_thread_watchers",
+        mentioned | {actor.id},
+        sector_id=thread.sector_id,
+        jurisdiction_ids=list(jurisdiction_ids),
+    )
 
 
 def notify_reply(session: Session, actor: User, thread, post, parent, handles: list[str]) -> None:
@@ -219,14 +277,17 @@ def notify_reply(session: Session, actor: User, thread, post, parent, handles: l
     member, the most specific, in a fixed number of statements whatever the number of watchers."""
     mentioned = _users_by_handle(session, handles) - {actor.id}
     if mentioned:
-        _fan_out(session, actor, thread, post, "mention", list(mentioned), {actor.id})
+        _fan_out(session, actor, thread, post, "mention", "ids", {actor.id}, recipient_ids=sorted(mentioned))
     replied_to = set()
     if parent is not None and parent.author_id and parent.author_id != actor.id:
         replied_to = {parent.author_id} - mentioned
         if replied_to:
-            _fan_out(session, actor, thread, post, "reply", list(replied_to), {actor.id})
-    watchers = select(Watch.user_id).where(Watch.target_type == "thread", Watch.target_id == thread.id)
-    _fan_out(session, actor, thread, post, "watched_reply", watchers, mentioned | replied_to | {actor.id})
+            _fan_out(
+                session, actor, thread, post, "reply", "ids", {actor.id}, recipient_ids=sorted(replied_to)
+            )
+    _fan_out(
+        session, actor, thread, post, "watched_reply", "thread_watchers", mentioned | replied_to | {actor.id}
+    )
 
 
 def notify_flag_outcome(session: Session, reporter_ids: list[int], thread_id: int, post_id: int) -> None:
