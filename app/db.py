@@ -10,6 +10,7 @@ import anyio
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
@@ -118,6 +119,12 @@ class Database:
                 run_hooks(session, "on_rollback")
                 raise
             run_hooks(session, "after_commit")
+
+
+def upsert_for(dialect: str):
+    """The engine's own INSERT, which takes ON CONFLICT (SQLite and PostgreSQL spell it alike):
+    an insert-or-update is one statement instead of a read and a write."""
+    return (sqlite if dialect == "sqlite" else postgresql).insert
 
 
 def on_rollback(session: Session, hook: Callable[[], None]) -> None:

@@ -5,17 +5,18 @@ read-modify-write); notifications and the search index are written in the same t
 Services never commit: the request's unit of work does.
 """
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import bindparam, case, delete, update
 from sqlmodel import Session, select
 
 from app.accounts.models import User
 from app.accounts.permissions import is_admin
 from app.audit import record
 from app.cache import bump
-from app.db import write_soon
+from app.db import upsert_for, write_soon
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.forum import permissions
 from app.forum.drafts import delete_draft, reply_draft_key
@@ -342,21 +343,33 @@ def delete_post(session: Session, user: User, post_id: int) -> Post:
     return post
 
 
+@functools.cache
+def _read_marker(dialect: str):
+    """Insert a member's reading marker for a thread, or move it forwards (never back): one
+    statement, built once per engine."""
+    table = ReadState.__table__
+    statement = upsert_for(dialect)(table).values(
+        user_id=bindparam("rs_user"),
+        thread_id=bindparam("rs_thread"),
+        last_read_post_id=bindparam("rs_post"),
+        updated_at=bindparam("rs_now"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "thread_id"],
+        set_={
+            "last_read_post_id": statement.excluded.last_read_post_id,
+            "updated_at": statement.excluded.updated_at,
+        },
+        where=table.c.last_read_post_id < statement.excluded.last_read_post_id,
+    )
+
+
 def _mark_read(session: Session, user: User, thread_id: int, post_id: int) -> None:
-    existing = session.get(ReadState, (user.id, thread_id))
-    if existing is None:
-        session.add(ReadState(user_id=user.id, thread_id=thread_id, last_read_post_id=post_id))
-        session.flush()
-    elif existing.last_read_post_id < post_id:
-        session.execute(
-            update(ReadState)
-            .where(
-                ReadState.user_id == user.id,
-                ReadState.thread_id == thread_id,
-                ReadState.last_read_post_id < post_id,
-            )
-            .values(last_read_post_id=post_id, updated_at=utcnow())
-        )
+    connection = session.connection()
+    connection.execute(
+        _read_marker(connection.dialect.name),
+        {"rs_user": user.id, "rs_thread": thread_id, "rs_post": post_id, "rs_now": utcnow()},
+    )
 
 
 def mark_thread_read(session: Session, user: User, thread: Thread, last_read_post_id: int | None) -> None:

@@ -3,7 +3,7 @@
 import json
 import re
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlmodel import Session, select
 
 from app.accounts.models import User
@@ -47,8 +47,14 @@ def get_draft(session: Session, user: User, key: str) -> Draft | None:
     return session.exec(select(Draft).where(Draft.user_id == user.id, Draft.key == key)).first()
 
 
+# Built once, in Core: every reply runs it.
+_DELETE = delete(Draft.__table__).where(
+    Draft.__table__.c.user_id == bindparam("d_user"), Draft.__table__.c.key == bindparam("d_key")
+)
+
+
 def delete_draft(session: Session, user: User, key: str) -> None:
-    session.execute(delete(Draft).where(Draft.user_id == user.id, Draft.key == key))
+    session.connection().execute(_DELETE, {"d_user": user.id, "d_key": key})
 
 
 def draft_fields(draft: Draft | None) -> dict:

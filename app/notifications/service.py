@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from app.accounts.models import User, UserStatus
 from app.config import get_settings
-from app.db import write_soon
+from app.db import upsert_for, write_soon
 from app.errors import NotFound, ValidationFailed
 from app.forum.models import Thread
 from app.i18n import _, ngettext
@@ -23,17 +23,24 @@ WATCH_TYPES = ("thread", "sector", "jurisdiction")
 MAIL_PREFERENCES = ("each", "daily", "none")
 
 
+@functools.cache
+def _watch_statement(dialect: str):
+    """A watch, unless the member already has it: one statement, built once per engine."""
+    return (
+        upsert_for(dialect)(Watch.__table__)
+        .values(user_id=bindparam("w_user"), target_type=bindparam("w_type"), target_id=bindparam("w_target"))
+        .on_conflict_do_nothing(index_elements=["user_id", "target_type", "target_id"])
+    )
+
+
 def watch(session: Session, user: User, target_type: str, target_id: int) -> None:
     if target_type not in WATCH_TYPES:
         raise ValidationFailed({"target": _("You can watch a thread, a sector or a jurisdiction.")})
-    exists = session.exec(
-        select(Watch.id).where(
-            Watch.user_id == user.id, Watch.target_type == target_type, Watch.target_id == target_id
-        )
-    ).first()
-    if exists is None:
-        session.add(Watch(user_id=user.id, target_type=target_type, target_id=target_id))
-        session.flush()
+    connection = session.connection()
+    connection.execute(
+        _watch_statement(connection.dialect.name),
+        {"w_user": user.id, "w_type": target_type, "w_target": target_id},
+    )
 
 
 def unwatch(session: Session, user: User, target_type: str, target_id: int) -> None:

@@ -65,55 +65,57 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     return not (type_ == "table" and name and name.startswith("search_index"))
 
 
+def _by_ids(sql: str):
+    """A statement taking a list of ids as :ids, parsed once (a reply runs several of them)."""
+    return text(sql).bindparams(bindparam("ids", expanding=True))
+
+
+_POSTS = _by_ids(
+    "SELECT p.id, p.thread_id, p.parent_id, p.body, p.language, p.author_id, t.title, t.sector_id, "
+    "t.locked, s.name AS sector_name FROM post p JOIN thread t ON t.id = p.thread_id "
+    "JOIN sector s ON s.id = t.sector_id WHERE p.id IN :ids AND p.state <> 'deleted'"
+)
+_TAGS = _by_ids(
+    "SELECT tt.thread_id, tg.id, tg.name FROM thread_tag tt JOIN tag tg ON tg.id = tt.tag_id "
+    "WHERE tt.thread_id IN :ids"
+)
+# A thread's jurisdictions and instruments: the meta token kind, and their ids and names.
+_LINKS = tuple(
+    (
+        kind,
+        _by_ids(
+            f"SELECT l.thread_id, l.{key}, {words} FROM {table} l "  # noqa: S608
+            f"JOIN {entries} e ON e.id = l.{key} WHERE l.thread_id IN :ids"
+        ),
+    )
+    for table, entries, key, words, kind in (
+        ("thread_jurisdiction", "jurisdiction", "jurisdiction_id", "e.name || ' ' || e.code", "j"),
+        ("thread_instrument", "instrument", "instrument_id", "e.name || ' ' || e.short_name", "i"),
+    )
+)
+_ATTACHMENTS = _by_ids("SELECT post_id, filename, text, kind FROM attachment WHERE post_id IN :ids")
+
+
 def _documents(connection: Connection, post_ids: list[int]) -> list[dict]:
     if not post_ids:
         return []
-    posts = connection.execute(
-        text(
-            "SELECT p.id, p.thread_id, p.parent_id, p.body, p.language, p.author_id, t.title, t.sector_id, "
-            "t.locked, "
-            "s.name AS sector_name FROM post p JOIN thread t ON t.id = p.thread_id "
-            "JOIN sector s ON s.id = t.sector_id WHERE p.id IN :ids AND p.state <> 'deleted'"
-        ).bindparams(bindparam("ids", expanding=True)),
-        {"ids": post_ids},
-    ).all()
+    posts = connection.execute(_POSTS, {"ids": post_ids}).all()
     if not posts:
         return []
     threads = sorted({row.thread_id for row in posts})
     tags: dict[int, list[str]] = {}
     meta: dict[int, list[str]] = {}
-    for thread_id, tag_id, name in connection.execute(
-        text(
-            "SELECT tt.thread_id, tg.id, tg.name FROM thread_tag tt JOIN tag tg ON tg.id = tt.tag_id "
-            "WHERE tt.thread_id IN :ids"
-        ).bindparams(bindparam("ids", expanding=True)),
-        {"ids": threads},
-    ):
+    for thread_id, tag_id, name in connection.execute(_TAGS, {"ids": threads}):
         tags.setdefault(thread_id, []).append(name)
         meta.setdefault(thread_id, []).append(meta_token("g", tag_id))
     names: dict[int, list[str]] = {}
-    links = (
-        ("thread_jurisdiction", "jurisdiction", "jurisdiction_id", "e.name || ' ' || e.code", "j"),
-        ("thread_instrument", "instrument", "instrument_id", "e.name || ' ' || e.short_name", "i"),
-    )
-    for table, entries, key, words, kind in links:
-        for thread_id, value, entry_names in connection.execute(
-            text(
-                f"SELECT l.thread_id, l.{key}, {words} FROM {table} l "  # noqa: S608
-                f"JOIN {entries} e ON e.id = l.{key} WHERE l.thread_id IN :ids"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {"ids": threads},
-        ):
+    for kind, statement in _LINKS:
+        for thread_id, value, entry_names in connection.execute(statement, {"ids": threads}):
             meta.setdefault(thread_id, []).append(meta_token(kind, value))
             names.setdefault(thread_id, []).append(entry_names)
     attachments: dict[int, list[str]] = {}
     kinds: dict[int, set[str]] = {}
-    for post_id, filename, body, kind in connection.execute(
-        text("SELECT post_id, filename, text, kind FROM attachment WHERE post_id IN :ids").bindparams(
-            bindparam("ids", expanding=True)
-        ),
-        {"ids": [row.id for row in posts]},
-    ):
+    for post_id, filename, body, kind in connection.execute(_ATTACHMENTS, {"ids": [row.id for row in posts]}):
         attachments.setdefault(post_id, []).append(f"{filename}\n{body}")
         kinds.setdefault(post_id, set()).update([meta_token("attachment", 1), meta_token("kind", kind)])
 
@@ -156,19 +158,22 @@ def _documents(connection: Connection, post_ids: list[int]) -> list[dict]:
     return documents
 
 
+# By engine (SQLite?): a post leaves the full index (and on SQLite the recent one).
+_REMOVES = {
+    True: (
+        _by_ids("DELETE FROM search_index WHERE rowid IN :ids"),
+        _by_ids(f"DELETE FROM {RECENT} WHERE rowid IN :ids"),  # noqa: S608
+    ),
+    False: (_by_ids("DELETE FROM search_index WHERE post_id IN :ids"),),
+}
+
+
 def remove_posts(connection: Connection, post_ids: Iterable[int]) -> None:
     ids = list(post_ids)
     if not ids:
         return
-    sqlite = connection.dialect.name == "sqlite"
-    key = "rowid" if sqlite else "post_id"
-    for table in ("search_index", RECENT) if sqlite else ("search_index",):
-        connection.execute(
-            text(f"DELETE FROM {table} WHERE {key} IN :ids").bindparams(  # noqa: S608
-                bindparam("ids", expanding=True)
-            ),
-            {"ids": ids},
-        )
+    for statement in _REMOVES[connection.dialect.name == "sqlite"]:
+        connection.execute(statement, {"ids": ids})
 
 
 def recent_floor(connection: Connection) -> int | None:
