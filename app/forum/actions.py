@@ -9,7 +9,7 @@ import functools
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, case, delete, update
+from sqlalchemy import DateTime, bindparam, case, delete, update
 from sqlmodel import Session, select
 
 from app.accounts.models import User
@@ -186,6 +186,23 @@ def _add_post(
     return post
 
 
+# A reply counted in its thread, built once: an SQL increment (two processes replying at once both
+# count), and the last activity only ever moving forwards (an imported reply may be older).
+_threads = Thread.__table__
+_COUNT_REPLY = (
+    update(_threads)
+    .where(_threads.c.id == bindparam("r_thread"))
+    .values(
+        reply_count=_threads.c.reply_count + 1,
+        last_activity_at=case(
+            (_threads.c.last_activity_at > bindparam("r_now", type_=DateTime()), _threads.c.last_activity_at),
+            else_=bindparam("r_now", type_=DateTime()),
+        ),
+        last_post_id=bindparam("r_post"),
+    )
+)
+
+
 def reply(
     session: Session,
     user: User,
@@ -223,13 +240,8 @@ def reply(
             raise ValidationFailed({"parent_id": _("The post you are replying to was removed.")})
     now = imported_at or utcnow()
     post = _add_post(session, writer, thread, body, parent=parent, now=now)
-    # SQL increments: two processes replying at once both count.
-    latest = case((Thread.last_activity_at > now, Thread.last_activity_at), else_=now)
-    session.execute(
-        update(Thread)
-        .where(Thread.id == thread.id)
-        .values(reply_count=Thread.reply_count + 1, last_activity_at=latest, last_post_id=post.id)
-    )
+    session.connection().execute(_COUNT_REPLY, {"r_thread": thread.id, "r_now": now, "r_post": post.id})
+    session.expire(thread, ["reply_count", "last_activity_at", "last_post_id"])  # read again if asked
     search_index.reindex_posts(session, [post.id])
     if imported_at is not None:
         record(session, user, "post.import", "post", post.id, after={"created_at": iso(now)})
