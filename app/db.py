@@ -2,6 +2,7 @@
 
 import functools
 import logging
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -15,7 +16,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
+from app.sqlite_gate import GatedConnection
+
 log = logging.getLogger(__name__)
+SQLITE_TIMEOUT = 15  # seconds a SQLite writer waits for its turn before "database is locked"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -26,13 +30,18 @@ def make_engine(url: str, **kwargs) -> Engine:
         # the thread pool, itself waiting for the event loop, could give back.
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", -1)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **kwargs)
+        connect_args = {"check_same_thread": False, "timeout": SQLITE_TIMEOUT, "factory": GatedConnection}
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    # Writers to a file take turns at its gate; an in-memory database is one connection's own.
+    database = engine.url.database
+    path = os.path.abspath(database) if database and database != ":memory:" else None
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
         # The driver's own transaction handling is off, so that we choose how each transaction
@@ -41,7 +50,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_TIMEOUT * 1000}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -49,11 +58,21 @@ def _configure_sqlite(engine: Engine) -> None:
     def on_begin(connection):
         # A deferred transaction that reads first and writes later must upgrade its lock, and
         # SQLite refuses that at once (no busy wait) while another process writes. Writers take
-        # the write lock up front instead, and wait their turn under busy_timeout.
-        if connection.get_execution_options().get("sqlite_immediate"):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        # the write lock up front instead, after their turn at the file's gate (app.sqlite_gate:
+        # woken when the writer before them finishes, not by SQLite's sleeping retries).
+        if not connection.get_execution_options().get("sqlite_immediate"):
             connection.exec_driver_sql("BEGIN")
+            return
+        raw = connection.connection.dbapi_connection
+        gated = path is not None and isinstance(raw, GatedConnection)
+        if gated:
+            raw.begin_writing(path, SQLITE_TIMEOUT)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if gated:
+                raw.end_writing()
+            raise
 
 
 # A closed session refuses further statements instead of quietly beginning a new transaction: on
