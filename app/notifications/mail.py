@@ -53,12 +53,14 @@ def deliver_pending(database, settings: Settings | None = None, limit: int = 100
     if not settings.smtp_url:
         return 0
     sent = 0
+    unsent = (OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < 5)
+    # Asked in a read first: a write transaction takes SQLite's one writer's turn.
+    with database.unit_of_work(write=False) as session:
+        if session.exec(select(OutboxMessage.id).where(*unsent).limit(1)).first() is None:
+            return 0
     with database.unit_of_work() as session:
         pending = session.exec(
-            select(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < 5)
-            .order_by(OutboxMessage.id)
-            .limit(limit)
+            select(OutboxMessage).where(*unsent).order_by(OutboxMessage.id).limit(limit)
         ).all()
         if not pending:
             return 0

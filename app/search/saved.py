@@ -112,8 +112,24 @@ def notify_new_matches(session: Session) -> int:
     return created
 
 
+def _behind():
+    """Saved searches of active members that have not seen the newest post."""
+    newest = select(func.max(Post.id)).scalar_subquery()
+    return (
+        select(SavedSearch.id)
+        .join(User, User.id == SavedSearch.user_id)
+        .where(SavedSearch.last_post_id < newest, User.status == UserStatus.active)
+        .limit(1)
+    )
+
+
 def check_after_write(database) -> None:
-    """Run after a new post commits (a background task): saved searches, then the outbox."""
-    with database.unit_of_work() as session:
-        notify_new_matches(session)
+    """Run after a new post commits (a background task): saved searches, then the outbox. Whether
+    any saved search is behind is asked in a read first: on SQLite a write transaction takes the
+    one writer's turn, and most posts find no saved search to check."""
+    with database.unit_of_work(write=False) as session:
+        behind = session.exec(_behind()).first() is not None
+    if behind:
+        with database.unit_of_work() as session:
+            notify_new_matches(session)
     deliver_pending(database)
