@@ -11,6 +11,7 @@ from app.deps import CsrfProtected, CurrentUser
 from app.errors import AppError
 from app.i18n import _
 from app.search import saved, service
+from app.search.query import advanced_query
 from app.search.schemas import AdvancedSearch, SearchParams
 from app.taxonomy import service as taxonomy
 from app.web import FormStr, redirect, render
@@ -54,7 +55,7 @@ def search_page(
 def advanced_search(request: Request, user: CurrentUser, form: Annotated[AdvancedSearch, Query()]):
     """The advanced form builds the same query a person could type, then shows it (members only,
     as every page)."""
-    return redirect(request, "/search?" + urlencode({"q": form.query(), "sort": form.sort}))
+    return redirect(request, "/search?" + urlencode({"q": advanced_query(form), "sort": form.sort}))
 
 
 @router.post("/search/saved", name="save_search")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.i18n import _
+from app.search.schemas import FILTER_FIELDS, AdvancedSearch
 
 MAX_QUERY = 500
 MAX_TERMS = 30
@@ -289,3 +290,26 @@ def _apply_filter(filters: Filters, key: str, value: str) -> None:
 
 def unparse_value(value: str) -> str:
     return f'"{value}"' if re.search(r"[\s()]", value) else value
+
+
+def advanced_query(form: AdvancedSearch) -> str:
+    """The advanced form's fields as the query a person could type: words, a phrase, alternatives,
+    exclusions, then filters."""
+    parts = [w for w in form.all_words.split() if w]
+    if form.phrase.strip():
+        parts.append('"' + form.phrase.replace('"', " ").strip() + '"')
+    alternatives = [w for w in form.any_words.split() if w]
+    if len(alternatives) > 1:
+        parts.append("(" + " OR ".join(alternatives) + ")")
+    elif alternatives:
+        parts.append(alternatives[0])
+    parts += ["-" + w for w in form.none_words.split() if w]
+    for key in FILTER_FIELDS:
+        value = getattr(form, key).strip()
+        if value:
+            parts.append(f"{key}:{unparse_value(value)}")
+    if form.where in ("title", "attachments"):
+        parts.append(f"in:{form.where}")
+    if form.has_attachment:
+        parts.append("has:attachment")
+    return " ".join(parts)
