@@ -35,6 +35,7 @@ from app.forum.queries import get_post, get_thread, moderates_thread
 from app.forum.schemas import ThreadCreate
 from app.forum.validation import MAX_TITLE, check_body, clean_title
 from app.i18n import _
+from app.notifications import fan_out
 from app.notifications import service as notifications
 from app.sanitize import render_markdown
 from app.search import index as search_index
@@ -158,7 +159,7 @@ def create_thread(session: Session, user: User, data: ThreadCreate, author: User
     delete_draft(session, user, "thread")
     notifications.watch(session, user, "thread", thread.id)
     _mark_read(session, user, thread.id, post.id)
-    notifications.notify_new_thread(
+    fan_out.notify_new_thread(
         session, user, thread, post, [j.id for j in jurisdictions], mentioned_handles(data.body)
     )
     return thread
@@ -249,7 +250,7 @@ def reply(
     delete_draft(session, user, reply_draft_key(thread.id, parent_id))
     notifications.watch(session, user, "thread", thread.id)
     _mark_read(session, user, thread.id, post.id)
-    notifications.notify_reply(session, user, thread, post, parent, mentioned_handles(body))
+    fan_out.notify_reply(session, user, thread, post, parent, mentioned_handles(body))
     return post
 
 

@@ -34,7 +34,7 @@ from app.forum.models import (
 )
 from app.i18n import _
 from app.moderation.models import Flag
-from app.notifications import service as notifications
+from app.notifications import fan_out
 from app.pagination import cursor_int, decode_cursor, encode_cursor
 from app.search import index as search_index
 from app.taxonomy import service as taxonomy
@@ -121,7 +121,7 @@ def resolve_reports(session: Session, user: User, post_id: int, action: str, rea
             user.id,
         )
         session.add(flag)
-    notifications.notify_flag_outcome(session, [flag.reporter_id for flag in open_flags], thread.id, post.id)
+    fan_out.notify_flag_outcome(session, [flag.reporter_id for flag in open_flags], thread.id, post.id)
     if action == "dismiss":
         record(
             session,

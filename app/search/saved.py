@@ -7,9 +7,9 @@ from app.accounts.models import User, UserStatus
 from app.errors import NotFound, ValidationFailed
 from app.forum.models import Post
 from app.i18n import _
+from app.notifications.fan_out import deliver_one
 from app.notifications.mail import deliver_pending
 from app.notifications.models import Notification
-from app.notifications.service import deliver_one
 from app.search import service
 from app.search.models import SavedSearch
 
