@@ -3,6 +3,7 @@
 import functools
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -66,7 +67,11 @@ def _configure_sqlite(engine: Engine) -> None:
         raw = connection.connection.dbapi_connection
         gated = path is not None and isinstance(raw, GatedConnection)
         if gated:
-            raw.begin_writing(path, SQLITE_TIMEOUT)
+            try:
+                raw.begin_writing(path, SQLITE_TIMEOUT)
+            except sqlite3.OperationalError as error:
+                # As SQLite's own busy timeout surfaces: wrapped, so callers catch one error type.
+                raise OperationalError("BEGIN IMMEDIATE", None, error) from error
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:

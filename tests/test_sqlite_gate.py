@@ -92,3 +92,39 @@ def test_every_way_a_write_transaction_ends_gives_the_turn_back(tmp_path, ending
     with database.unit_of_work(write=False) as session:
         assert session.execute(text("SELECT count(*) FROM t")).scalar() == (2 if ending == "commit" else 1)
     database.engine.dispose()
+
+
+def test_a_writer_kept_out_too_long_gets_the_errors_sqlite_itself_gives(tmp_path, monkeypatch):
+    """Through the engine, a turn not given in time is SQLAlchemy's OperationalError, as SQLite's own
+    busy timeout was, so every caller that handles one handles the other; nothing is left held."""
+    from sqlalchemy.exc import OperationalError
+
+    import app.db
+
+    monkeypatch.setattr(app.db, "SQLITE_TIMEOUT", 0.2)  # the 15 s bound, shortened for the test
+    path = tmp_path / "forum.db"
+    database = Database(make_engine(f"sqlite:///{path}"))
+    with database.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    gate = gate_for(str(path))
+    gate.acquire(1)  # another writer's turn, held
+    outcome = {}
+
+    def writer():
+        try:
+            with database.unit_of_work() as session:
+                session.execute(text("INSERT INTO t VALUES (1)"))
+            outcome["error"] = None
+        except OperationalError as error:
+            outcome["error"] = str(error.orig)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    thread.join()
+    gate.release()
+    assert outcome["error"] == "database is locked"
+    with database.unit_of_work() as session:  # the refused writer left the turn free
+        session.execute(text("INSERT INTO t VALUES (2)"))
+    with database.unit_of_work(write=False) as session:
+        assert session.execute(text("SELECT x FROM t")).scalars().all() == [2]
+    database.engine.dispose()
