@@ -304,7 +304,8 @@ def report(results: list[dict], args, date: str, load_average: float) -> str:
             )
     lines += [
         "",
-        "| engine | replies in 10 s | replies/s | p50 ms | p99 ms | failures | one unread item per watcher |",
+        f"| engine | replies in {args.duration} s | replies/s | p50 ms | p99 ms | failures "
+        "| one unread item per watcher |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for result in results:

@@ -161,7 +161,7 @@ def rename_tag(session: SessionDep, user: CurrentUser, name: str, data: TagRenam
 def audit_log(
     session: SessionDep, user: CurrentUser, query: Annotated[AuditQuery, Query()], cursor: str | None = None
 ):
-    filters = service.audit_filters(**query.model_dump())
+    filters = service.audit_filters(**query.filters())
     rows, next_cursor = service.audit_entries(session, user, filters, cursor)
     return {
         "items": [
@@ -187,7 +187,7 @@ def audit_log(
     responses={200: {"description": "The audit log as CSV.", "content": {"text/csv": {}}}},
 )
 def audit_log_csv(session: SessionDep, user: CurrentUser, query: Annotated[AuditQuery, Query()]):
-    filters = service.audit_filters(**query.model_dump())
+    filters = service.audit_filters(**query.filters())
     content = service.audit_csv(session, user, filters)
     name = f"audit-log-{datetime.now().date().isoformat()}.csv"
     return Response(

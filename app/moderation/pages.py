@@ -327,7 +327,7 @@ def audit_log(
 ):
     form = query.model_dump()
     try:
-        filters = service.audit_filters(*query.filters())
+        filters = service.audit_filters(**query.filters())
         rows, next_cursor = service.audit_entries(session, user, filters, cursor)
         error = None
     except AppError as exc:
@@ -351,7 +351,7 @@ def audit_log(
 def audit_log_csv(
     request: Request, session: SessionDep, user: CurrentUser, query: Annotated[AuditPageQuery, Query()]
 ):
-    filters = service.audit_filters(*query.filters())
+    filters = service.audit_filters(**query.filters())
     content = service.audit_csv(session, user, filters)
     return Response(
         content,

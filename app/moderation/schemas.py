@@ -53,18 +53,16 @@ class AuditQuery(BaseModel):
     since: str = ""  # YYYY-MM-DD
     until: str = ""
 
+    def filters(self) -> dict:
+        """moderation.service.audit_filters's arguments."""
+        return self.model_dump()
+
 
 class AuditPageQuery(AuditQuery):
     """The page's form keeps what was typed; a target id that is not a number filters nothing."""
 
     target_id: str = ""
 
-    def filters(self):
-        return (
-            self.actor,
-            self.action,
-            self.target_type,
-            int(self.target_id) if self.target_id.strip().isdecimal() else None,
-            self.since,
-            self.until,
-        )
+    def filters(self) -> dict:
+        typed = self.target_id.strip()
+        return {**self.model_dump(), "target_id": int(typed) if typed.isdecimal() else None}

@@ -220,6 +220,15 @@ def test_audit_log_filters_and_csv_neutralise_formulas(app, database, signed_in,
     assert reasons == ["'@SUM(1+1)", '\'=HYPERLINK("http://evil")']
     page = signed_in(admin).get("/audit-log?action=thread.lock")
     assert "thread.lock" in page.text and "post.hide" not in page.text.split("<table")[1]
+    admin_pages = signed_in(admin)
+    post_id = scene["first"].id
+    by_target = admin_pages.get(f"/audit-log?target_type=post&target_id={post_id}")
+    assert "post.hide" in by_target.text and "thread.lock" not in by_target.text.split("<table")[1]
+    # A target id that is not a number is kept in the form and filters nothing (the API says 422).
+    typed = admin_pages.get("/audit-log?target_id=abc")
+    assert typed.status_code == 200 and 'value="abc"' in typed.text
+    assert "thread.lock" in typed.text.split("<table")[1] and "post.hide" in typed.text.split("<table")[1]
+    assert as_admin.get("/api/v1/audit-log", params={"target_id": "abc"}).status_code == 422
     assert token_client(app, database, moderator).get("/api/v1/audit-log").status_code == 403
 
 
